@@ -1,0 +1,41 @@
+import path from 'node:path'
+
+/** Everything orderflow reads from the environment, in one place. */
+export interface Config {
+  /** HTTP port of the API and editor. (Default: 3000, env `PORT`) */
+  port: number
+  /** An external PostgreSQL; when unset an embedded one is started. (env `DATABASE_URL`) */
+  databaseUrl: string | undefined
+  /** Where the embedded PostgreSQL keeps its data. (Default: `./.orderflow`, env `ORDERFLOW_DATA_DIR`) */
+  dataDir: string
+  /** A fixed admin token for headless use. (env `ORDERFLOW_ADMIN_TOKEN`) */
+  adminToken: string | undefined
+  /** Deliver outbox emails through this SMTP server. (env `SMTP_URL`) */
+  smtpUrl: string | undefined
+  /** Jobs run at once per worker process. (Default: 8, env `ORDERFLOW_CONCURRENCY`) */
+  concurrency: number
+  /** Seconds without a heartbeat after which a worker is declared dead and its jobs released. (Default: 30, env `ORDERFLOW_DEAD_WORKER_AFTER`) */
+  deadWorkerAfterSeconds: number
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    port: intVar(env, 'PORT', 3000),
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: path.resolve(env.ORDERFLOW_DATA_DIR || '.orderflow'),
+    adminToken: env.ORDERFLOW_ADMIN_TOKEN || undefined,
+    smtpUrl: env.SMTP_URL || undefined,
+    concurrency: intVar(env, 'ORDERFLOW_CONCURRENCY', 8),
+    deadWorkerAfterSeconds: intVar(env, 'ORDERFLOW_DEAD_WORKER_AFTER', 30),
+  }
+}
+
+function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`${name}=${JSON.stringify(raw)} is not a whole number; set it to e.g. ${fallback} or unset it.`)
+  }
+  return value
+}
