@@ -3,7 +3,7 @@ import type { ColumnType, Generated, JSONColumnType } from 'kysely'
 /** Row types mirroring migrations/ exactly. int8 columns are parsed to numbers (see db.ts). */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
-type Json<T = unknown> = JSONColumnType<T, string | undefined, string>
+type Json<T extends object | null = object> = JSONColumnType<T, string | undefined, string>
 /** numeric columns arrive as exact decimal strings */
 type Decimal = ColumnType<string, string | number, string | number>
 
@@ -167,6 +167,184 @@ export interface WorkerProcessesTable {
   heartbeat_at: Timestamp
 }
 
+export interface ProductsTable {
+  sku: string
+  name: string
+  weight_g: number
+  length_mm: number
+  width_mm: number
+  height_mm: number
+  fragile: Generated<boolean>
+  zone: string
+  bin: string
+  price: Decimal
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface InventoryTable {
+  sku: string
+  on_hand: Generated<number>
+  reserved: Generated<number>
+  updated_at: Timestamp
+}
+
+export type ReservationStatus = 'reserved' | 'released' | 'consumed'
+export interface ReservationsTable {
+  id: Generated<number>
+  order_id: number
+  sku: string
+  quantity: number
+  status: Generated<ReservationStatus>
+  step_id: number | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface BackordersTable {
+  id: Generated<number>
+  order_id: number
+  sku: string
+  quantity: number
+  status: Generated<'open' | 'fulfilled' | 'cancelled'>
+  expected_at: NullableTimestamp
+  created_at: Timestamp
+  closed_at: NullableTimestamp
+}
+
+export interface SupplierOrdersTable {
+  id: Generated<number>
+  order_id: number
+  idempotency_key: string
+  supplier: string
+  supplier_email: string | null
+  lines: Json<{ sku: string; quantity: number }[]>
+  status: Generated<'requested' | 'confirmed' | 'shipped' | 'cancelled'>
+  created_at: Timestamp
+}
+
+export type PickStrategy = 'single' | 'batch' | 'zone' | 'wave'
+export type PickListStatus = 'open' | 'released' | 'picked'
+export interface PickListsTable {
+  id: Generated<number>
+  strategy: PickStrategy
+  zone: string | null
+  wave: string | null
+  status: Generated<PickListStatus>
+  priority: Generated<number>
+  release_at: NullableTimestamp
+  created_at: Timestamp
+  released_at: NullableTimestamp
+  picked_at: NullableTimestamp
+}
+
+export interface PickListLinesTable {
+  id: Generated<number>
+  pick_list_id: number
+  order_id: number
+  sku: string
+  zone: string
+  bin: string
+  quantity: number
+  picked_quantity: number | null
+}
+
+export interface PickErrorsTable {
+  id: Generated<number>
+  pick_list_id: number | null
+  order_id: number | null
+  sku: string
+  expected: number
+  actual: number
+  kind: 'short' | 'over' | 'wrong_item'
+  source: Generated<'pick' | 'pack'>
+  created_at: Timestamp
+}
+
+export type ShipmentStatus = 'booked' | 'in_transit' | 'delivered' | 'lost' | 'returned'
+export interface ShipmentsTable {
+  id: Generated<number>
+  order_id: number
+  idempotency_key: string
+  carrier: string
+  service: 'standard' | 'express'
+  tracking_number: string
+  tracking_url: string
+  label_svg: string
+  parcels: Json
+  status: Generated<ShipmentStatus>
+  booked_at: Timestamp
+  delivered_at: NullableTimestamp
+}
+
+export interface PaymentsTable {
+  id: Generated<number>
+  order_id: number
+  idempotency_key: string
+  provider: string
+  method: string
+  amount: Decimal
+  currency: string
+  status: 'captured' | 'failed' | 'pending'
+  provider_ref: string | null
+  failure_reason: string | null
+  created_at: Timestamp
+  captured_at: NullableTimestamp
+}
+
+export type ReturnStatus = 'requested' | 'approved' | 'rejected' | 'received' | 'refunded'
+export type ReturnCondition = 'resellable' | 'opened' | 'damaged'
+export interface ReturnsTable {
+  id: Generated<number>
+  order_id: number
+  lines: Json<{ sku: string; quantity: number }[]>
+  reason: string
+  comment: Generated<string>
+  status: Generated<ReturnStatus>
+  rejection_reason: string | null
+  condition: ReturnCondition | null
+  refund_amount: ColumnType<string | null, string | number | null | undefined, string | number | null>
+  requested_at: Timestamp
+  decided_at: NullableTimestamp
+  received_at: NullableTimestamp
+  refunded_at: NullableTimestamp
+}
+
+export interface RefundsTable {
+  id: Generated<number>
+  order_id: number
+  payment_id: number | null
+  return_id: number | null
+  idempotency_key: string
+  amount: Decimal
+  currency: string
+  status: 'refunded' | 'failed'
+  provider_ref: string | null
+  reason: Generated<string>
+  created_at: Timestamp
+}
+
+export interface SimulatedProviderChargesTable {
+  key: string
+  kind: 'capture' | 'refund'
+  order_id: number | null
+  amount: Decimal
+  currency: string
+  status: 'captured' | 'failed' | 'refunded' | 'timed_out'
+  ref: string
+  charge_ref: string | null
+  reason: string | null
+  created_at: Timestamp
+}
+
+export interface SimulatedChannelUpdatesTable {
+  id: Generated<number>
+  channel: string
+  external_id: string
+  tracking_number: string
+  created_at: Timestamp
+}
+
 export interface Database {
   flows: FlowsTable
   flow_versions: FlowVersionsTable
@@ -181,4 +359,18 @@ export interface Database {
   api_tokens: ApiTokensTable
   audit_log: AuditLogTable
   worker_processes: WorkerProcessesTable
+  products: ProductsTable
+  inventory: InventoryTable
+  reservations: ReservationsTable
+  backorders: BackordersTable
+  supplier_orders: SupplierOrdersTable
+  pick_lists: PickListsTable
+  pick_list_lines: PickListLinesTable
+  pick_errors: PickErrorsTable
+  shipments: ShipmentsTable
+  payments: PaymentsTable
+  returns: ReturnsTable
+  refunds: RefundsTable
+  simulated_provider_charges: SimulatedProviderChargesTable
+  simulated_channel_updates: SimulatedChannelUpdatesTable
 }

@@ -19,8 +19,11 @@ export interface NodeDefinition<C extends z.ZodType = z.ZodType> {
   icon: string
   /** Output port names when the config has no say; `error` is implicit on every node. */
   ports: readonly string[]
-  /** Ports that depend on the config (e.g. a decision's routes). Defaults to `ports`. */
-  portsFor?: (config: z.output<C>) => string[]
+  /**
+   * A config field (an array of port names) whose entries are output ports too, placed before
+   * `ports`; e.g. a decision's `routes`. The editor applies the same rule to draw handles.
+   */
+  portsFromConfig?: string
   /** A trigger starts a run; a flow has exactly one. */
   trigger?: boolean
   /** The node can park the run (wait for an event or deadline); cycles need one of these. */
@@ -98,8 +101,9 @@ export function defineNode<C extends z.ZodType>(def: NodeDefinition<C>): NodeDef
   return def
 }
 
-export function portsOf(def: NodeDefinition, config: unknown): string[] {
-  if (!def.portsFor) return [...def.ports]
-  const parsed = def.config.safeParse(config)
-  return parsed.success ? def.portsFor(parsed.data) : [...def.ports]
+/** The output ports of a node with this config (`error` not included). */
+export function portsOf(def: NodeDefinition, config: Record<string, unknown>): string[] {
+  const dynamic = def.portsFromConfig ? config[def.portsFromConfig] : undefined
+  const extra = Array.isArray(dynamic) ? dynamic.filter((p): p is string => typeof p === 'string') : []
+  return [...new Set([...extra, ...def.ports])]
 }

@@ -30,7 +30,7 @@ export const decision = defineNode({
         }
       })
     }),
-  portsFor: (c) => [...c.routes, 'default'],
+  portsFromConfig: 'routes',
   async run({ rules }, ctx) {
     const outcome = await ctx.rules.evaluate(rules, await buildFacts(ctx.tx, ctx.order))
     return { port: outcome.route ?? 'default', output: { fired: outcome.fired.map((f) => f.name) } }

@@ -7,9 +7,16 @@ import { set } from './set.ts'
 import { wait } from './wait.ts'
 
 /** The registry: adding a node type = one file in nodes/ and one line here. */
-export const nodeTypes: readonly NodeDefinition[] = [receive, decision, set, wait, sendEmail, end] as NodeDefinition[]
+export const nodeTypes: NodeDefinition[] = [receive, decision, set, wait, sendEmail, end] as NodeDefinition[]
 
 const byType = new Map(nodeTypes.map((d) => [d.type, d]))
+
+/** For plugins and tests: adds a node type at run time (the type must be new). */
+export function registerNodeType(def: NodeDefinition) {
+  if (byType.has(def.type)) throw new Error(`Node type "${def.type}" is registered already.`)
+  byType.set(def.type, def)
+  nodeTypes.push(def)
+}
 
 export function getNodeType(type: string): NodeDefinition | undefined {
   return byType.get(type)

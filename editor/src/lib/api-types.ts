@@ -1,0 +1,206 @@
+/**
+ * The shapes of the HTTP API (docs/api.md) as the editor reads them. Graph types come from the
+ * engine as type-only imports: the editor never imports engine code at run time.
+ */
+import type { Graph, GraphEdge, GraphNode, GraphProblem } from '../../../engine/graph.ts'
+
+export type { Graph, GraphEdge, GraphNode, GraphProblem }
+
+export type Role = 'admin' | 'operations' | 'merchant' | 'analyst' | 'warehouse' | 'channel'
+
+export interface Me {
+  name: string
+  role: Role
+}
+
+/** A JSON Schema node as produced by zod 4's `z.toJSONSchema` (only the parts the form reads). */
+export interface JsonSchema {
+  type?: string | string[]
+  title?: string
+  description?: string
+  default?: unknown
+  enum?: unknown[]
+  const?: unknown
+  format?: string
+  pattern?: string
+  minLength?: number
+  maxLength?: number
+  minimum?: number
+  maximum?: number
+  exclusiveMinimum?: number
+  exclusiveMaximum?: number
+  minItems?: number
+  maxItems?: number
+  items?: JsonSchema
+  properties?: Record<string, JsonSchema>
+  required?: string[]
+  additionalProperties?: JsonSchema | boolean
+  anyOf?: JsonSchema[]
+  oneOf?: JsonSchema[]
+  allOf?: JsonSchema[]
+  $ref?: string
+  $defs?: Record<string, JsonSchema>
+}
+
+export interface NodeTypeInfo {
+  type: string
+  title: string
+  description: string
+  category: string
+  icon: string
+  ports: string[]
+  portsFromConfig?: string
+  trigger?: boolean
+  waits?: boolean
+  configSchema: JsonSchema
+}
+
+export interface FlowSummary {
+  id: string
+  name: string
+  description?: string | null
+  activeVersion: number | null
+  isDefault: boolean
+  hasDraftChanges: boolean
+  inFlight: number
+  updatedAt: string
+}
+
+export interface Flow extends Omit<FlowSummary, 'inFlight'> {
+  graph: Graph
+  inFlight?: number
+}
+
+export interface ValidationResult {
+  valid: boolean
+  problems: GraphProblem[]
+}
+
+export interface VersionInfo {
+  version: number
+  note: string | null
+  publishedBy: string | null
+  publishedAt: string
+  active: boolean
+}
+
+export interface FlowVersion {
+  flowId: string
+  version: number
+  graph: Graph
+  note: string | null
+  publishedBy: string | null
+  publishedAt: string
+}
+
+export interface FlowExport {
+  orderflow: 1
+  id: string
+  name: string
+  description?: string | null
+  graph: Graph
+}
+
+export interface OrderSummary {
+  id: number
+  channel: string
+  externalId: string
+  status: string
+  customerEmail: string
+  total: string
+  currency: string
+  flowId: string | null
+  flowVersion: number | null
+  runStatus: string | null
+  createdAt: string
+}
+
+export interface RunInfo {
+  id: number
+  flowId: string
+  flowVersion: number
+  status: string
+  error: string | null
+  startedAt: string
+  finishedAt: string | null
+}
+
+export interface StepInfo {
+  id: number
+  nodeId: string
+  nodeType: string
+  visit: number
+  status: string
+  attempt: number
+  port: string | null
+  output: Record<string, unknown> | null
+  error: string | null
+  startedAt: string | null
+  finishedAt: string | null
+  waitingSince: string | null
+  waitEvents: string[] | null
+  waitUntil: string | null
+}
+
+export interface OrderEvent {
+  id: number
+  type: string
+  data?: Record<string, unknown>
+  createdAt: string
+  matched?: boolean
+  [key: string]: unknown
+}
+
+export interface EmailInfo {
+  id: number
+  key: string
+  orderId: number | null
+  template: string
+  to: string
+  subject: string
+  status: string
+  createdAt: string
+  html?: string
+  text?: string
+}
+
+export interface OrderDetail {
+  order: Record<string, unknown> & { id: number; status: string }
+  run: RunInfo | null
+  steps: StepInfo[]
+  events: OrderEvent[]
+  emails: EmailInfo[]
+}
+
+export interface TemplateSummary {
+  key: string
+  name: string
+  version: number
+  updatedAt: string
+}
+
+export interface Template extends TemplateSummary {
+  subject: string
+  html: string
+  text?: string | null
+  variables: (string | { name: string; description?: string; example?: unknown })[]
+}
+
+export interface TemplateError {
+  field: 'subject' | 'html' | 'text' | string
+  line?: number
+  column?: number
+  message: string
+}
+
+export interface Rendered {
+  subject: string
+  html: string
+  text?: string
+}
+
+export interface RuleTestResult {
+  fired: { name: string; event: { type: string; params: Record<string, unknown> } }[] | string[]
+  set: Record<string, unknown>
+  route: string | null | undefined
+}

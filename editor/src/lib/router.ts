@@ -1,0 +1,46 @@
+/** The screens, addressed by the location hash (`#/flows/default`), so reloads keep the place. */
+export type Route =
+  | { name: 'flows' }
+  | { name: 'flow'; id: string; version?: number }
+  | { name: 'templates'; key?: string }
+  | { name: 'orders' }
+  | { name: 'order'; id: number }
+  | { name: 'home' }
+
+export function parseHash(hash: string): Route {
+  const parts = hash
+    .replace(/^#\/?/, '')
+    .split('/')
+    .filter(Boolean)
+    .map((p) => decodeURIComponent(p))
+  const [head, a, b, c] = parts
+  if (head === 'flows' && a && b === 'versions' && c && /^\d+$/.test(c)) return { name: 'flow', id: a, version: Number(c) }
+  if (head === 'flows' && a) return { name: 'flow', id: a }
+  if (head === 'flows') return { name: 'flows' }
+  if (head === 'templates') return { name: 'templates', key: a }
+  if (head === 'orders' && a && /^\d+$/.test(a)) return { name: 'order', id: Number(a) }
+  if (head === 'orders') return { name: 'orders' }
+  return { name: 'home' }
+}
+
+export function hrefFor(route: Route): string {
+  const e = encodeURIComponent
+  switch (route.name) {
+    case 'flows':
+      return '#/flows'
+    case 'flow':
+      return route.version ? `#/flows/${e(route.id)}/versions/${route.version}` : `#/flows/${e(route.id)}`
+    case 'templates':
+      return route.key ? `#/templates/${e(route.key)}` : '#/templates'
+    case 'orders':
+      return '#/orders'
+    case 'order':
+      return `#/orders/${route.id}`
+    case 'home':
+      return '#/'
+  }
+}
+
+export function navigate(route: Route): void {
+  window.location.hash = hrefFor(route)
+}

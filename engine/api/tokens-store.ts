@@ -1,0 +1,48 @@
+import crypto from 'node:crypto'
+import type { Db } from '../db.ts'
+import type { Role } from '../db-types.ts'
+
+export const ROLES: readonly Role[] = ['admin', 'operations', 'merchant', 'analyst', 'warehouse', 'channel']
+
+/** Tokens are random, so one SHA-256 is enough to store them safely (no password stretching needed). */
+export function hashToken(token: string): string {
+  return crypto.createHash('sha256').update(token).digest('hex')
+}
+
+export function newToken(): string {
+  return `of_${crypto.randomBytes(24).toString('base64url')}`
+}
+
+export async function createToken(db: Db, name: string, role: Role, token = newToken()) {
+  const row = await db
+    .insertInto('api_tokens')
+    .values({ name, role, token_hash: hashToken(token) })
+    .returning(['id', 'name', 'role', 'created_at'])
+    .executeTakeFirstOrThrow()
+  return { ...row, token }
+}
+
+/** Makes sure `token` is a valid admin token (ORDERFLOW_ADMIN_TOKEN on every start). */
+export async function ensureAdminToken(db: Db, token: string) {
+  await db
+    .insertInto('api_tokens')
+    .values({ name: 'admin (ORDERFLOW_ADMIN_TOKEN)', role: 'admin', token_hash: hashToken(token) })
+    .onConflict((oc) => oc.column('token_hash').doUpdateSet({ revoked_at: null, role: 'admin' }))
+    .execute()
+}
+
+export interface Actor {
+  tokenId: number
+  name: string
+  role: Role
+}
+
+export async function findActor(db: Db, token: string): Promise<Actor | undefined> {
+  const row = await db
+    .selectFrom('api_tokens')
+    .select(['id', 'name', 'role'])
+    .where('token_hash', '=', hashToken(token))
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst()
+  return row && { tokenId: row.id, name: row.name, role: row.role }
+}

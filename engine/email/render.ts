@@ -1,0 +1,119 @@
+import Handlebars from 'handlebars'
+import { checkTemplate } from './check-template.ts'
+import { layoutSource } from './default-templates.ts'
+import { emailHelpers } from './helpers.ts'
+import { htmlToText } from './html-to-text.ts'
+import { problemFromError, TemplateError, type TemplateField, type TemplateProblem } from './template-error.ts'
+
+export interface TemplateSource {
+  subject: string
+  html: string
+  /** plain-text part; when empty it is derived from the rendered HTML */
+  text: string
+}
+export type RenderedEmail = TemplateSource
+type Compiled = Record<TemplateField, Handlebars.TemplateDelegate>
+
+/** Largest template field accepted at save. */
+export const MAX_TEMPLATE_BYTES = 100 * 1024
+/** Largest rendered email (all parts together); beyond it rendering fails. */
+export const MAX_OUTPUT_BYTES = 1024 * 1024
+const FIELDS: TemplateField[] = ['subject', 'html', 'text']
+
+// A private environment: nothing registered globally by other code can reach merchant templates.
+const hb = Handlebars.create()
+hb.registerHelper(emailHelpers)
+// lookup reads arbitrary properties and log writes to our logs: neither belongs in an email
+hb.unregisterHelper('lookup')
+hb.unregisterHelper('log')
+
+const knownHelpers = { ...Object.fromEntries(Object.keys(emailHelpers).map((h) => [h, true])), lookup: false, log: false }
+const runtime: Handlebars.RuntimeOptions = {
+  // the Handlebars defaults, stated so that nobody flips them by accident
+  allowProtoPropertiesByDefault: false,
+  allowProtoMethodsByDefault: false,
+  allowCallsToHelperMissing: false,
+}
+
+/** Checks and compiles all three parts; throws one TemplateError listing every problem. */
+export function compileTemplate(src: TemplateSource): Compiled {
+  const problems: TemplateProblem[] = []
+  const compiled: Partial<Compiled> = {}
+  for (const field of FIELDS) {
+    const source = src[field]
+    if (Buffer.byteLength(source) > MAX_TEMPLATE_BYTES) {
+      problems.push({ field, line: null, column: null, message: `is larger than ${MAX_TEMPLATE_BYTES / 1024} KB` })
+      continue
+    }
+    const checked = checkTemplate(hb, field, source)
+    problems.push(...checked.problems)
+    if (!checked.ast) continue
+    // subject and text are not HTML: escaping them would put "&amp;" into the customer's inbox
+    compiled[field] = hb.compile(checked.ast, {
+      strict: true,
+      knownHelpersOnly: true,
+      knownHelpers,
+      noEscape: field !== 'html',
+      preventIndent: true,
+    })
+  }
+  if (problems.length) throw new TemplateError(problems)
+  return compiled as Compiled
+}
+
+/** Renders compiled parts against data in strict mode and wraps the HTML in the shop layout. */
+export function renderCompiled(compiled: Compiled, data: Record<string, unknown>): RenderedEmail {
+  const problems: TemplateProblem[] = []
+  const out: Partial<RenderedEmail> = {}
+  for (const field of FIELDS) {
+    try {
+      // Handlebars compiles lazily, so compile-time errors (e.g. an unknown helper) surface here
+      out[field] = compiled[field](data, runtime)
+    } catch (e) {
+      problems.push(problemFromError(field, e))
+    }
+  }
+  if (problems.length) throw new TemplateError(problems)
+  const body = out.html ?? ''
+  const email: RenderedEmail = {
+    subject: (out.subject ?? '').replace(/\s+/g, ' ').trim(),
+    // a merchant who writes a whole document (<html>...) opts out of our layout
+    html: /<html[\s>]/i.test(body) ? body : wrapInLayout(body, out.subject ?? '', data.shop),
+    text: out.text?.trim() ? out.text : htmlToText(body),
+  }
+  const size = Buffer.byteLength(email.subject) + Buffer.byteLength(email.html) + Buffer.byteLength(email.text)
+  if (size > MAX_OUTPUT_BYTES) {
+    throw new TemplateError([{ field: 'html', line: null, column: null, message: 'renders to more than 1 MB' }])
+  }
+  return email
+}
+
+let layout: Handlebars.TemplateDelegate | undefined
+function wrapInLayout(body: string, subject: string, shop: unknown): string {
+  layout ??= hb.compile(layoutSource(), { strict: true, knownHelpersOnly: true, knownHelpers })
+  // the body was escaped when rendered; SafeString keeps the layout from escaping it twice
+  return layout({ body: new hb.SafeString(body), subject, shop }, runtime)
+}
+
+const cache = new Map<string, Compiled>()
+const CACHE_LIMIT = 500
+
+/**
+ * Compiles (once per key and version: stored versions never change) and renders. Pass no
+ * `version` for unsaved sources such as a preview of an edit: those are never cached.
+ */
+export function renderTemplate(
+  src: TemplateSource & { key?: string; version?: number },
+  data: Record<string, unknown>,
+): RenderedEmail {
+  const cacheKey = src.key !== undefined && src.version !== undefined ? `${src.key}@${src.version}` : undefined
+  let compiled = cacheKey ? cache.get(cacheKey) : undefined
+  if (!compiled) {
+    compiled = compileTemplate(src)
+    if (cacheKey) {
+      if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string)
+      cache.set(cacheKey, compiled)
+    }
+  }
+  return renderCompiled(compiled, data)
+}

@@ -1,0 +1,191 @@
+import { sql } from 'kysely'
+import type { Selectable } from 'kysely'
+import { getNodeType } from '../../nodes/index.ts'
+import type { Db, Tx } from '../db.ts'
+import type { StepsTable } from '../db-types.ts'
+import { ERROR_PORT } from '../graph.ts'
+import type { NodeContext, NodeResult } from '../node-contract.ts'
+import { portsOf } from '../node-contract.ts'
+import { loadOrder } from '../orders/load-order.ts'
+import type { RunnerDeps } from './deps.ts'
+import { type CompiledFlow, loadFlowVersion, nextEdges } from './flow-cache.ts'
+import { enqueueSteps, enqueueWake, jobPriority } from './jobs.ts'
+import { nodeContext } from './node-context.ts'
+import { classify, retryDelayMs } from './retry-policy.ts'
+import { createStep, settleRun } from './run-state.ts'
+import { findWake } from './wake.ts'
+
+type StepRow = Selectable<StepsTable>
+interface WorkItem {
+  step: StepRow
+  wake?: NodeContext['wake']
+}
+
+/**
+ * One job: run a pending step, or look at a waiting step again (`wake`). Steps that follow
+ * without a wait run in the same transaction, each recorded as its own row with its own timings;
+ * each sits in a savepoint so a failing step rolls back alone.
+ */
+export async function executeStepJob(db: Db, deps: RunnerDeps, stepId: number, mode: 'run' | 'wake'): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    const head = await tx
+      .selectFrom('steps')
+      .innerJoin('runs', 'runs.id', 'steps.run_id')
+      .select(['runs.order_id', 'runs.id as run_id'])
+      .where('steps.id', '=', stepId)
+      .executeTakeFirst()
+    if (!head) return
+    // The order row lock serialises this run's steps with events posted for the order.
+    const order = await loadOrder(tx, head.order_id, { forUpdate: true })
+    const step = await tx.selectFrom('steps').selectAll().where('id', '=', stepId).forUpdate().executeTakeFirst()
+    const run = await tx.selectFrom('runs').selectAll().where('id', '=', head.run_id).executeTakeFirst()
+    if (!order || !step || !run || !['running', 'waiting'].includes(run.status)) return
+    const flow = await loadFlowVersion(tx, run.flow_id, run.flow_version)
+    let first: WorkItem
+    if (mode === 'run') {
+      if (step.status !== 'pending') return // a duplicate job after a crash: the step already ran
+      first = { step }
+    } else {
+      if (step.status !== 'waiting') return // the other of event/deadline already won
+      const wake = await findWake(tx, order.id, step.wait_events ?? [], step.wait_until, step.id, deps.clock)
+      if (!wake) {
+        // the event went to another wait; keep the deadline armed
+        if (step.wait_until) await enqueueWake(tx, step.id, { runAt: step.wait_until })
+        return
+      }
+      first = { step, wake }
+    }
+    const chain = new Chain(tx, deps, flow, run.id, run.flow_id, run.flow_version, order)
+    await chain.execute(first)
+    await settleRun(tx, run.id, order.id, chain.failure)
+  })
+}
+
+class Chain {
+  failure: string | undefined
+  constructor(
+    private tx: Tx,
+    private deps: RunnerDeps,
+    private flow: CompiledFlow,
+    private runId: number,
+    private flowId: string,
+    private flowVersion: number,
+    private order: NonNullable<Awaited<ReturnType<typeof loadOrder>>>,
+  ) {}
+
+  async execute(first: WorkItem) {
+    const queue: WorkItem[] = [first]
+    const later: number[] = []
+    let executed = 0
+    while (queue.length > 0) {
+      const item = queue.shift()!
+      if (executed >= this.deps.maxChain || this.failure) {
+        later.push(item.step.id)
+        continue
+      }
+      executed++
+      for (const step of await this.executeOne(item)) queue.push({ step })
+    }
+    await enqueueSteps(this.tx, later, jobPriority(this.order.attributes))
+  }
+
+  /** Runs one step; returns the pending steps it created. */
+  private async executeOne({ step, wake: firstWake }: WorkItem): Promise<StepRow[]> {
+    const now = () => this.deps.clock.now()
+    const node = this.flow.nodes.get(step.node_id)
+    const def = node && getNodeType(node.type)
+    const attempt = firstWake ? step.attempt : step.attempt + 1
+    const startedAt = step.started_at ?? now()
+    if (!node || !def) return this.fail(step, attempt, startedAt, new Error(`node "${step.node_id}" is missing from the flow or its type is unknown`), true)
+    const parsed = def.config.safeParse(node.config)
+    if (!parsed.success) return this.fail(step, attempt, startedAt, new Error(`invalid config: ${parsed.error.message}`), true)
+
+    let state = (step.state as Record<string, unknown> | null) ?? {}
+    let wake = firstWake
+    let result: NodeResult
+    const ref = { id: step.id, runId: this.runId, nodeId: step.node_id, visit: step.visit, attempt, flowId: this.flowId, flowVersion: this.flowVersion }
+    await sql`savepoint orderflow_step`.execute(this.tx)
+    try {
+      for (let round = 0; ; round++) {
+        result = await def.run(parsed.data, nodeContext(this.tx, this.deps, ref, this.order, wake, state))
+        if (!('wait' in result)) break
+        state = result.state ?? state
+        // an event that arrived before the run got here, or a deadline already past, ends the wait now
+        const immediate = await findWake(this.tx, this.order.id, result.wait.events ?? [], result.wait.until ?? null, step.id, this.deps.clock)
+        if (!immediate || round > 20) break
+        wake = immediate
+      }
+      await sql`release savepoint orderflow_step`.execute(this.tx)
+    } catch (error) {
+      await sql`rollback to savepoint orderflow_step`.execute(this.tx)
+      this.order = (await loadOrder(this.tx, this.order.id))! // drop in-memory changes of the failed try
+      return this.fail(step, attempt, startedAt, error, false, firstWake !== undefined)
+    }
+
+    if ('wait' in result) {
+      await this.tx
+        .updateTable('steps')
+        .set({
+          status: 'waiting',
+          attempt,
+          started_at: startedAt,
+          waiting_since: step.waiting_since ?? now(),
+          wait_events: result.wait.events ?? [],
+          wait_until: result.wait.until ?? null,
+          state: JSON.stringify(state),
+          error: null,
+        })
+        .where('id', '=', step.id)
+        .execute()
+      if (result.wait.until) await enqueueWake(this.tx, step.id, { runAt: result.wait.until, priority: jobPriority(this.order.attributes) })
+      return []
+    }
+    const port = 'port' in result ? result.port : null
+    if (port !== null && !portsOf(def, node.config).includes(port)) {
+      return this.fail(step, attempt, startedAt, new Error(`the node returned output "${port}", which it does not declare`), true)
+    }
+    await this.tx
+      .updateTable('steps')
+      .set({ status: 'completed', attempt, port, output: JSON.stringify(result.output ?? {}), error: null, started_at: startedAt, finished_at: now(), wait_events: null, wait_until: null })
+      .where('id', '=', step.id)
+      .execute()
+    return port === null ? [] : this.follow(step.node_id, port)
+  }
+
+  private async follow(nodeId: string, port: string): Promise<StepRow[]> {
+    const created: StepRow[] = []
+    for (const edge of nextEdges(this.flow, nodeId, port)) {
+      const target = this.flow.nodes.get(edge.target)!
+      created.push(await createStep(this.tx, this.runId, target.id, target.type))
+    }
+    return created
+  }
+
+  private async fail(step: StepRow, attempt: number, startedAt: Date, error: unknown, permanent: boolean, waiting = false): Promise<StepRow[]> {
+    const message = error instanceof Error ? error.message : String(error)
+    const kind = permanent ? 'permanent' : classify(error, attempt, this.deps.maxAttempts)
+    const priority = jobPriority(this.order.attributes)
+    if (kind === 'transient') {
+      const runAt = new Date(Date.now() + retryDelayMs(error, attempt, this.deps.retryBaseMs))
+      this.deps.log.warn({ stepId: step.id, nodeId: step.node_id, attempt, err: message }, 'step failed; retrying')
+      await this.tx.updateTable('steps').set({ attempt, error: message, started_at: startedAt }).where('id', '=', step.id).execute()
+      // a waiting step keeps waiting and is looked at again; a pending one runs again
+      if (waiting) await enqueueWake(this.tx, step.id, { runAt, priority })
+      else {
+        await sql`select graphile_worker.add_job('run_step', json_build_object('stepId', ${step.id}::bigint),
+          run_at := ${runAt}::timestamptz, job_key := ${`step:${step.id}`}, priority := ${priority}::int)`.execute(this.tx)
+      }
+      return []
+    }
+    this.deps.log.error({ stepId: step.id, nodeId: step.node_id, attempt, err: message }, 'step failed permanently')
+    const handled = nextEdges(this.flow, step.node_id, ERROR_PORT).length > 0
+    await this.tx
+      .updateTable('steps')
+      .set({ status: 'failed', attempt, error: message, started_at: startedAt, finished_at: this.deps.clock.now(), port: handled ? ERROR_PORT : null })
+      .where('id', '=', step.id)
+      .execute()
+    if (handled) return this.follow(step.node_id, ERROR_PORT)
+    this.failure = `Node "${step.node_id}" failed: ${message}`
+    return []
+  }
+}

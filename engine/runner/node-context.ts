@@ -1,0 +1,73 @@
+import { sql } from 'kysely'
+import type { Tx } from '../db.ts'
+import { queueEmail } from '../email/outbox.ts'
+import type { NodeContext, WakeEvent } from '../node-contract.ts'
+import type { Order } from '../orders/order-model.ts'
+import type { RunnerDeps } from './deps.ts'
+
+export interface StepRef {
+  id: number
+  runId: number
+  nodeId: string
+  visit: number
+  attempt: number
+  flowId: string
+  flowVersion: number
+}
+
+/** Builds the `ctx` a node's run() receives; every write goes through the step's transaction. */
+export function nodeContext(
+  tx: Tx,
+  deps: RunnerDeps,
+  step: StepRef,
+  order: Order,
+  wake: NodeContext['wake'],
+  state: Record<string, unknown>,
+): NodeContext {
+  const key = `step:${step.id}`
+  return {
+    tx,
+    run: { id: step.runId, flowId: step.flowId, flowVersion: step.flowVersion },
+    order,
+    step: { id: step.id, nodeId: step.nodeId, visit: step.visit, attempt: step.attempt, key },
+    wake,
+    state,
+    async setAttributes(patch) {
+      const { tags, ...rest } = patch
+      order.attributes = { ...order.attributes, ...rest }
+      if (Array.isArray(tags)) order.tags = tags.map(String)
+      await tx
+        .updateTable('orders')
+        .set({
+          attributes: sql`attributes || ${JSON.stringify(rest)}::jsonb`,
+          ...(Array.isArray(tags) ? { tags: order.tags } : {}),
+          updated_at: new Date(),
+        })
+        .where('id', '=', order.id)
+        .execute()
+    },
+    async setStatus(status) {
+      order.status = status
+      await tx.updateTable('orders').set({ status, updated_at: new Date() }).where('id', '=', order.id).execute()
+    },
+    async sendEmail(template, opts = {}) {
+      await queueEmail(tx, {
+        key: `${key}:${template}`,
+        orderId: order.id,
+        stepId: step.id,
+        template,
+        to: opts.to ?? order.customer.email,
+        order,
+        extra: opts.data ?? {},
+      })
+    },
+    rules: deps.rules,
+    services: deps.services,
+    clock: deps.clock,
+    log: deps.log.child({ runId: step.runId, stepId: step.id, nodeId: step.nodeId }),
+  }
+}
+
+export function toWakeEvent(row: { id: number; type: string; data: Record<string, unknown>; created_at: Date }): WakeEvent {
+  return { id: row.id, type: row.type, data: row.data, createdAt: row.created_at }
+}

@@ -1,0 +1,110 @@
+import crypto from 'node:crypto'
+import os from 'node:os'
+import { EventEmitter } from 'node:events'
+import { type Runner, makeWorkerUtils, run } from 'graphile-worker'
+import { sql } from 'kysely'
+import type pg from 'pg'
+import type { Db } from './db.ts'
+import { deliverEmail } from './email/outbox.ts'
+import { silentLogger } from './migrate.ts'
+import type { RunnerDeps } from './runner/deps.ts'
+import { executeStepJob } from './runner/execute-step.ts'
+
+export interface WorkerOptions {
+  db: Db
+  pool: pg.Pool
+  deps: RunnerDeps
+  /** Jobs at once. (Default: 8) */
+  concurrency?: number
+  /** Fallback polling when LISTEN/NOTIFY is quiet. (Default: 1000 ms) */
+  pollInterval?: number
+  /** Seconds without heartbeat before another worker releases this one's jobs. (Default: 30) */
+  deadAfterSeconds?: number
+}
+
+export interface OrderflowWorker {
+  id: string
+  stop(): Promise<void>
+  /** Releases jobs locked by worker processes whose heartbeat stopped. Returns how many processes. */
+  reapDeadWorkers(): Promise<number>
+}
+
+/**
+ * A graphile-worker runner with the engine's tasks, plus a heartbeat row so that other processes
+ * can tell when this one died (kill -9) and release its locked jobs, instead of graphile-worker's
+ * 4 hours.
+ */
+export async function startWorker(opts: WorkerOptions): Promise<OrderflowWorker> {
+  const { db, pool, deps } = opts
+  const deadAfter = opts.deadAfterSeconds ?? 30
+  const id = `${os.hostname()}-${process.pid}-${crypto.randomBytes(3).toString('hex')}`
+  const graphileIds: string[] = []
+  const events = new EventEmitter() as Runner['events']
+  events.on('worker:create', ({ worker }) => {
+    graphileIds.push(worker.workerId)
+  })
+  await db.insertInto('worker_processes').values({ id, hostname: os.hostname(), pid: process.pid }).execute()
+  const utils = await makeWorkerUtils({ pgPool: pool, logger: silentLogger })
+
+  const reapDeadWorkers = async () => {
+    const dead = await db
+      .deleteFrom('worker_processes')
+      .where('heartbeat_at', '<', sql<Date>`now() - make_interval(secs => ${deadAfter})`)
+      .returning(['id', 'graphile_worker_ids'])
+      .execute()
+    const ids = dead.flatMap((d) => d.graphile_worker_ids)
+    if (ids.length > 0) {
+      await utils.forceUnlockWorkers(ids)
+      deps.log.warn({ processes: dead.map((d) => d.id) }, 'released the jobs of dead worker processes')
+    }
+    return dead.length
+  }
+  const heartbeat = async () => {
+    await db
+      .updateTable('worker_processes')
+      .set({ heartbeat_at: sql`now()`, graphile_worker_ids: graphileIds })
+      .where('id', '=', id)
+      .execute()
+  }
+
+  const runner = await run({
+    pgPool: pool,
+    concurrency: opts.concurrency ?? 8,
+    pollInterval: opts.pollInterval ?? 1000,
+    noHandleSignals: true,
+    parsedCronItems: [],
+    logger: silentLogger,
+    events,
+    taskList: {
+      run_step: async (payload) => executeStepJob(db, deps, stepIdOf(payload), 'run'),
+      wake_step: async (payload) => executeStepJob(db, deps, stepIdOf(payload), 'wake'),
+      deliver_email: async (payload) => deliverEmail(db, stepIdOf(payload, 'emailId')),
+    },
+  })
+  await heartbeat()
+  await reapDeadWorkers()
+  const interval = Math.max(1000, Math.min(10_000, (deadAfter * 1000) / 3))
+  const timer = setInterval(() => {
+    heartbeat()
+      .then(reapDeadWorkers)
+      .catch((e) => deps.log.warn({ err: String(e) }, 'worker heartbeat failed; retrying'))
+  }, interval)
+  timer.unref()
+
+  return {
+    id,
+    reapDeadWorkers,
+    async stop() {
+      clearInterval(timer)
+      await runner.stop()
+      await utils.release()
+      await db.deleteFrom('worker_processes').where('id', '=', id).execute().catch(() => {})
+    },
+  }
+}
+
+function stepIdOf(payload: unknown, field = 'stepId'): number {
+  const value = (payload as Record<string, unknown> | null)?.[field]
+  if (typeof value !== 'number') throw new Error(`job payload has no numeric "${field}": ${JSON.stringify(payload)}`)
+  return value
+}

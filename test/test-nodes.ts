@@ -1,0 +1,30 @@
+import { z } from 'zod'
+import { StepFailed } from '../engine/errors.ts'
+import { defineNode, type NodeDefinition } from '../engine/node-contract.ts'
+import { getNodeType, registerNodeType } from '../nodes/index.ts'
+
+/** Orders (by external id) whose `test-flaky` step should fail permanently right now. */
+export const failingOrders = new Set<string>()
+
+/**
+ * A node standing in for an unreliable outside call: throws a transient error on its first
+ * `transientFailures` attempts, and a permanent one while its order is in `failingOrders`.
+ */
+const flaky = defineNode({
+  type: 'test-flaky',
+  title: 'Flaky (test)',
+  description: 'Fails on purpose, for tests.',
+  category: 'Test',
+  icon: 'bug',
+  ports: ['ok'],
+  config: z.object({ transientFailures: z.number().int().min(0).default(0) }),
+  async run({ transientFailures }, ctx) {
+    if (failingOrders.has(ctx.order.externalId)) throw new StepFailed('the test says this order fails')
+    if (ctx.step.attempt <= transientFailures) throw new Error(`transient failure on attempt ${ctx.step.attempt}`)
+    return { port: 'ok', output: { attempt: ctx.step.attempt } }
+  },
+})
+
+export function registerTestNodes() {
+  if (!getNodeType(flaky.type)) registerNodeType(flaky as NodeDefinition)
+}
