@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { CarrierAdapter, ChannelAdapter, PaymentAdapter } from './adapters/types.ts'
 import type { z } from 'zod'
 import type { Tx } from './db.ts'
 import type { Order } from './orders/order-model.ts'
@@ -87,7 +88,9 @@ export interface NodeContext {
 
 /** The outside world, behind interfaces so tests and simulation can swap in fakes. */
 export interface NodeServices {
-  [name: string]: unknown
+  payment: PaymentAdapter
+  carrier: CarrierAdapter
+  channel: ChannelAdapter
 }
 
 export interface Clock {

@@ -20,7 +20,7 @@ export interface Harness {
   tokenFor(role: Role): Promise<string>
   /** An in-memory request to the API (no server), as admin unless a token is given. */
   api(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: any }>
-  worker(): Promise<OrderflowWorker>
+  worker(opts?: { deadAfterSeconds?: number }): Promise<OrderflowWorker>
   close(): Promise<void>
 }
 
@@ -69,8 +69,8 @@ export async function createHarness(opts: { services?: NodeServices; clock?: Clo
       } catch {}
       return { status: res.status, body: parsed }
     },
-    async worker() {
-      const w = await startWorker({ db, pool, deps, concurrency: 4, pollInterval: 100 })
+    async worker(o = {}) {
+      const w = await startWorker({ db, pool, deps, concurrency: 4, pollInterval: 100, ...o })
       workers.push(w)
       return w
     },

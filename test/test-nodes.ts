@@ -27,4 +27,25 @@ const flaky = defineNode({
 
 export function registerTestNodes() {
   if (!getNodeType(flaky.type)) registerNodeType(flaky as NodeDefinition)
+  registerSlowNode()
+}
+
+/** Sends an email and then holds its transaction open, so a test can kill the worker mid-step. */
+const slow = defineNode({
+  type: 'test-slow',
+  title: 'Slow (test)',
+  description: 'Sends an email, then works for a while inside its transaction.',
+  category: 'Test',
+  icon: 'clock',
+  ports: ['ok'],
+  config: z.object({ sleepMs: z.number().int().min(0).default(2000), template: z.string().default('order-confirmation') }),
+  async run({ sleepMs, template }, ctx) {
+    await ctx.sendEmail(template)
+    await new Promise((r) => setTimeout(r, sleepMs))
+    return { port: 'ok' }
+  },
+})
+
+export function registerSlowNode() {
+  if (!getNodeType(slow.type)) registerNodeType(slow as NodeDefinition)
 }
