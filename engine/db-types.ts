@@ -247,6 +247,7 @@ export interface PickListLinesTable {
   bin: string
   quantity: number
   picked_quantity: number | null
+  packed_at: NullableTimestamp
 }
 
 export interface PickErrorsTable {

@@ -99,7 +99,9 @@ create table pick_list_lines (
   bin text not null,
   quantity integer not null check (quantity > 0),
   -- null until the list is confirmed
-  picked_quantity integer check (picked_quantity >= 0)
+  picked_quantity integer check (picked_quantity >= 0),
+  -- set when pack has verified and boxed these units: a later partial shipment picks afresh
+  packed_at timestamptz
 );
 create index pick_list_lines_list on pick_list_lines (pick_list_id);
 create index pick_list_lines_order on pick_list_lines (order_id);

@@ -119,7 +119,7 @@ export function sampleOrder(): Order {
       country: 'IE',
     },
     billingAddress: null,
-    shippingMethod: 'Standard (2–4 days)',
+    shippingMethod: 'Standard delivery',
     paymentMethod: 'card',
     payment: {},
     lines: [

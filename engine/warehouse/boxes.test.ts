@@ -24,7 +24,11 @@ describe('chooseBoxes', () => {
     ['one small item → smallest box', [item('mug', 1, [120, 90, 100], 400)], ['small']],
     ['an item fitting only when rotated', [item('poster-tube', 1, [90, 190, 140], 300)], ['small']],
     ['exactly the box size still fits alone', [item('brick', 1, [200, 150, 100], 1500)], ['small']],
-    ['fits the small box by size but too heavy → medium', [item('dumbbell', 1, [150, 100, 80], 2500)], ['medium']],
+    [
+      'fits the small box by size but too heavy → medium',
+      [item('dumbbell', 1, [150, 100, 80], 2500)],
+      ['medium'],
+    ],
     ['several items whose volume needs the medium box', [item('book', 6, [200, 140, 40], 500)], ['medium']],
     ['too heavy for any one box → two parcels', [item('weights', 2, [300, 200, 150], 12000)], ['big', 'big']],
   ])('%s', (_name, items, expected) => {
@@ -41,7 +45,9 @@ describe('chooseBoxes', () => {
 
   it('refuses an item larger than every box with a message naming it and the fix', () => {
     expect(() => summary([item('sofa', 1, [2000, 900, 800], 40000)])).toThrow(PackingError)
-    expect(() => summary([item('sofa', 1, [2000, 900, 800], 40000)])).toThrow(/"sofa".*fits none of the boxes.*add a bigger box/)
+    expect(() => summary([item('sofa', 1, [2000, 900, 800], 40000)])).toThrow(
+      /"sofa".*fits none of the boxes.*add a bigger box/,
+    )
     expect(() => summary([item('anvil', 1, [300, 200, 150], 25000)])).toThrow(/"anvil"/)
     expect(() => chooseBoxes([item('x', 1, [1, 1, 1], 1)], [])).toThrow(/No standard boxes/)
   })
@@ -53,7 +59,12 @@ describe('chooseBoxes', () => {
   })
 
   it('packs a typical order into one of the standard boxes', () => {
-    expect(summary([item('shirt', 2, [300, 200, 30], 250), item('mug', 1, [120, 90, 100], 400)], STANDARD_BOXES)[0]!.box).toBe('S')
+    expect(
+      summary(
+        [item('shirt', 2, [300, 200, 30], 250), item('mug', 1, [120, 90, 100], 400)],
+        STANDARD_BOXES,
+      )[0]!.box,
+    ).toBe('S')
   })
 })
 

@@ -34,7 +34,8 @@ export class PackingError extends Error {
 /** How much of a box's volume loose items can really use (they never tessellate perfectly). */
 export const FILL_FACTOR = 0.85
 
-const volume = (d: { lengthMm: number; widthMm: number; heightMm: number }) => d.lengthMm * d.widthMm * d.heightMm
+const volume = (d: { lengthMm: number; widthMm: number; heightMm: number }) =>
+  d.lengthMm * d.widthMm * d.heightMm
 const sorted = (d: { lengthMm: number; widthMm: number; heightMm: number }) =>
   [d.lengthMm, d.widthMm, d.heightMm].sort((a, b) => b - a)
 
@@ -74,7 +75,8 @@ function toParcel(units: readonly Unit[], box: Box): Parcel {
  * box that still holds its contents. Throws PackingError naming the item no box can take.
  */
 export function chooseBoxes(items: readonly PackItem[], boxes: readonly Box[]): Parcel[] {
-  if (boxes.length === 0) throw new PackingError('No standard boxes are configured; add at least one to the pack node.')
+  if (boxes.length === 0)
+    throw new PackingError('No standard boxes are configured; add at least one to the pack node.')
   const bySize = [...boxes].sort((a, b) => volume(a) - volume(b) || a.maxWeightG - b.maxWeightG)
   const units: Unit[] = items.flatMap(({ quantity, ...u }) => Array.from({ length: quantity }, () => u))
   if (units.length === 0) return []

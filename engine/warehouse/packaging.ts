@@ -2,7 +2,13 @@ import type { Parcel } from './boxes.ts'
 
 /** Packaging material and inserts for a shipment, from fragility and what rules set. */
 
-export const PACKAGING_MATERIALS = ['bubble wrap', 'packing peanuts', 'air pillows', 'shredded paper', 'kraft paper'] as const
+export const PACKAGING_MATERIALS = [
+  'bubble wrap',
+  'packing peanuts',
+  'air pillows',
+  'shredded paper',
+  'kraft paper',
+] as const
 
 export interface PackagingChoice {
   material: string
@@ -59,7 +65,10 @@ export function packingSlip(
   parcels: readonly Parcel[],
   packaging: PackagingChoice,
 ): string {
-  const lines = [`PACKING SLIP — order ${order.id} (${order.externalId})`, `Ship to: ${order.shippingAddress.name}`]
+  const lines = [
+    `PACKING SLIP — order ${order.id} (${order.externalId})`,
+    `Ship to: ${order.shippingAddress.name}`,
+  ]
   parcels.forEach((p, i) => {
     lines.push(`Parcel ${i + 1} of ${parcels.length}: box ${p.box.id}, ${(p.weightG / 1000).toFixed(2)} kg`)
     for (const item of p.items) lines.push(`  ${item.quantity} × ${item.sku}`)

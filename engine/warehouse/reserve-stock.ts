@@ -91,7 +91,11 @@ export async function heldByOrder(tx: Tx, orderId: number): Promise<Map<string, 
 }
 
 /** The order's lines minus what it already holds: what a second visit of check-stock still needs. */
-export async function outstandingLines(tx: Tx, orderId: number, lines: readonly StockLine[]): Promise<StockLine[]> {
+export async function outstandingLines(
+  tx: Tx,
+  orderId: number,
+  lines: readonly StockLine[],
+): Promise<StockLine[]> {
   const held = await heldByOrder(tx, orderId)
   const out: StockLine[] = []
   for (const l of lines) {

@@ -69,7 +69,13 @@ export async function addOrder(db: Db | Executor, f: OrderFixture): Promise<Orde
     postalCode: 'N1 9GU',
     country: 'GB',
   }
-  const lines = f.lines.map((l, i) => ({ lineNo: i + 1, sku: l.sku, name: `Product ${l.sku}`, quantity: l.quantity, unitPrice: l.unitPrice ?? '10.00' }))
+  const lines = f.lines.map((l, i) => ({
+    lineNo: i + 1,
+    sku: l.sku,
+    name: `Product ${l.sku}`,
+    quantity: l.quantity,
+    unitPrice: l.unitPrice ?? '10.00',
+  }))
   const total = f.total ?? lines.reduce((s, l) => s + Number(l.unitPrice) * l.quantity, 0).toFixed(2)
   const row = await db
     .insertInto('orders')
@@ -92,7 +98,16 @@ export async function addOrder(db: Db | Executor, f: OrderFixture): Promise<Orde
     .executeTakeFirstOrThrow()
   await db
     .insertInto('order_lines')
-    .values(lines.map((l) => ({ order_id: row.id, line_no: l.lineNo, sku: l.sku, name: l.name, quantity: l.quantity, unit_price: l.unitPrice })))
+    .values(
+      lines.map((l) => ({
+        order_id: row.id,
+        line_no: l.lineNo,
+        sku: l.sku,
+        name: l.name,
+        quantity: l.quantity,
+        unit_price: l.unitPrice,
+      })),
+    )
     .execute()
   return {
     id: row.id,

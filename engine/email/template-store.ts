@@ -1,0 +1,133 @@
+import type { Executor } from '../db.ts'
+import { defaultTemplates, sampleExtraFor } from './default-templates.ts'
+import { compileTemplate, type RenderedEmail, renderCompiled, renderTemplate, type TemplateSource } from './render.ts'
+import { sampleOrder, templateData } from './template-data.ts'
+
+/** One stored version of a template; versions are immutable, the highest is live. */
+export interface StoredTemplate extends TemplateSource {
+  key: string
+  version: number
+  name: string
+  createdBy: string
+  createdAt: Date
+}
+
+/** Inserts version 1 of every shipped template missing from the database; returns their keys. */
+export async function seedTemplates(db: Executor): Promise<string[]> {
+  const rows = defaultTemplates().map((t) => ({
+    key: t.key,
+    version: 1,
+    name: t.name,
+    subject: t.subject,
+    html: t.html,
+    text: t.text,
+    created_by: 'system',
+  }))
+  // version 1 exists whenever any version does, so this never touches a merchant's edits and
+  // stays safe when several processes start at once
+  const inserted = await db
+    .insertInto('email_templates')
+    .values(rows)
+    .onConflict((oc) => oc.columns(['key', 'version']).doNothing())
+    .returning('key')
+    .execute()
+  return inserted.map((r) => r.key)
+}
+
+export async function latestTemplate(db: Executor, key: string): Promise<StoredTemplate | undefined> {
+  const row = await db
+    .selectFrom('email_templates')
+    .selectAll()
+    .where('key', '=', key)
+    .orderBy('version', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  return row && toStored(row)
+}
+
+/** The live version of every template, by key. */
+export async function listTemplates(
+  db: Executor,
+): Promise<{ key: string; name: string; version: number; updatedAt: Date }[]> {
+  const rows = await db
+    .selectFrom('email_templates')
+    .distinctOn('key')
+    .select(['key', 'name', 'version', 'created_at'])
+    .orderBy('key')
+    .orderBy('version', 'desc')
+    .execute()
+  return rows.map((r) => ({ key: r.key, name: r.name, version: r.version, updatedAt: r.created_at }))
+}
+
+/**
+ * Checks a template the way it will be used: allow-list, compile, and a strict render against
+ * the sample order with the extra data this email expects. Throws TemplateError.
+ */
+export function validateTemplate(key: string, src: TemplateSource): RenderedEmail {
+  return renderCompiled(compileTemplate(src), templateData(sampleOrder(), sampleExtraFor(key)))
+}
+
+/**
+ * Saves an edit as the next version. Validation comes first and throws TemplateError, so a
+ * broken edit never becomes live and the previous version keeps being sent.
+ */
+export async function saveTemplate(
+  db: Executor,
+  key: string,
+  src: { subject: string; html: string; text?: string },
+  actor: string,
+): Promise<StoredTemplate> {
+  const source = { subject: src.subject, html: src.html, text: src.text ?? '' }
+  validateTemplate(key, source)
+  for (let attempt = 1; ; attempt++) {
+    const latest = await latestTemplate(db, key)
+    const name = latest?.name ?? defaultTemplates().find((t) => t.key === key)?.name ?? key
+    try {
+      const row = await db
+        .insertInto('email_templates')
+        .values({ key, version: (latest?.version ?? 0) + 1, name, ...source, created_by: actor })
+        .returningAll()
+        .executeTakeFirstOrThrow()
+      return toStored(row)
+    } catch (e) {
+      // two saves raced for the same version number: the loser takes the next one
+      if ((e as { code?: string }).code !== '23505' || attempt >= 3) throw e
+    }
+  }
+}
+
+/**
+ * Renders the live version of `key`. Compiled templates are cached per (key, version), so after
+ * a save (in any process) the next render picks up the new version.
+ */
+export async function renderLatest(
+  db: Executor,
+  key: string,
+  data: Record<string, unknown>,
+): Promise<{ template: StoredTemplate; email: RenderedEmail } | undefined> {
+  const template = await latestTemplate(db, key)
+  if (!template) return undefined
+  return { template, email: renderTemplate(template, data) }
+}
+
+function toStored(row: {
+  key: string
+  version: number
+  name: string
+  subject: string
+  html: string
+  text: string
+  created_by: string
+  created_at: Date
+}): StoredTemplate {
+  return {
+    key: row.key,
+    version: row.version,
+    name: row.name,
+    subject: row.subject,
+    html: row.html,
+    text: row.text,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+  }
+}

@@ -1,0 +1,201 @@
+import { sql } from 'kysely'
+import type { Tx } from '../db.ts'
+import type { PickStrategy } from '../db-types.ts'
+import { StepFailed } from '../errors.ts'
+import type { StockLine } from './reserve-stock.ts'
+import { nextWave, type WaveSchedule } from './waves.ts'
+
+export interface PickOptions {
+  strategy: PickStrategy
+  now: Date
+  /** list priority: higher is picked first (see pickPriority) */
+  priority: number
+  /** batch and zone: an open list is released once it holds this many orders (Default: 10) */
+  batchSize?: number
+  /** batch and zone: ...or this long after it opened, whichever comes first (Default: 15 minutes) */
+  batchWindowMs?: number
+  /** wave: the release schedule (Default: every 60 minutes) */
+  waves?: WaveSchedule
+}
+
+/** Express or high-priority orders are picked first; low-priority ones last. */
+export function pickPriority(attributes: Record<string, unknown>): number {
+  if (attributes.priority === 'high' || attributes.express === true) return 10
+  if (attributes.priority === 'low') return -10
+  return 0
+}
+
+export interface Assignment {
+  pickListIds: number[]
+  /** when the earliest of the order's still-open lists is released on its own (window, wave) */
+  releaseAt: Date | null
+}
+
+/**
+ * Puts an order's lines on pick lists by strategy. single: one list, released now. batch: the
+ * open batch of the same priority, released at N orders or T minutes. zone: the same per zone
+ * (one list per zone the order touches). wave: the list of its zone in the next scheduled wave;
+ * all zones of a wave are released together by releaseDueLists. A priority order never waits for
+ * a batch to fill: its list is released at once, so it reaches a picker first.
+ */
+export async function addToPickLists(
+  tx: Tx,
+  orderId: number,
+  lines: readonly StockLine[],
+  opts: PickOptions,
+): Promise<Assignment> {
+  const products = await tx
+    .selectFrom('products')
+    .select(['sku', 'zone', 'bin'])
+    .where('sku', 'in', lines.length > 0 ? lines.map((l) => l.sku) : [''])
+    .execute()
+  const bySku = new Map(products.map((p) => [p.sku, p]))
+  const missing = lines.filter((l) => !bySku.has(l.sku)).map((l) => l.sku)
+  if (missing.length > 0)
+    throw new StepFailed(
+      `SKU ${missing.join(', ')} is not in the catalogue, so it has no bin to pick from; add the product or fix the order.`,
+    )
+  const zoned = opts.strategy === 'zone' || opts.strategy === 'wave'
+  const groups = new Map<string | null, StockLine[]>()
+  for (const l of lines) {
+    const zone = zoned ? bySku.get(l.sku)!.zone : null
+    groups.set(zone, [...(groups.get(zone) ?? []), l])
+  }
+  const ids: number[] = []
+  const zones = [...groups.keys()].sort((a, b) => String(a).localeCompare(String(b)))
+  for (const zone of zones) {
+    const listId = await listFor(tx, zone, opts)
+    await tx
+      .insertInto('pick_list_lines')
+      .values(
+        groups
+          .get(zone)!
+          .map((l) => ({
+            pick_list_id: listId,
+            order_id: orderId,
+            sku: l.sku,
+            zone: bySku.get(l.sku)!.zone,
+            bin: bySku.get(l.sku)!.bin,
+            quantity: l.quantity,
+          })),
+      )
+      .execute()
+    await maybeReleaseFull(tx, listId, opts)
+    ids.push(listId)
+  }
+  const open = await tx
+    .selectFrom('pick_lists')
+    .select((eb) => eb.fn.min('release_at').as('at'))
+    .where('id', 'in', ids.length ? ids : [0])
+    .where('status', '=', 'open')
+    .executeTakeFirst()
+  return { pickListIds: ids, releaseAt: open?.at ? new Date(open.at as Date) : null }
+}
+
+/** The open list this order joins (locked, so concurrent orders count each other), or a new one. */
+async function listFor(tx: Tx, zone: string | null, opts: PickOptions): Promise<number> {
+  const { now, strategy, priority } = opts
+  if (strategy === 'single') {
+    const row = await tx
+      .insertInto('pick_lists')
+      .values({ strategy, zone, priority, status: 'released', created_at: now, released_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    return row.id
+  }
+  const wave = strategy === 'wave' ? nextWave(now, opts.waves ?? { everyMinutes: 60 }) : null
+  let q = tx
+    .selectFrom('pick_lists')
+    .select('id')
+    .where('strategy', '=', strategy)
+    .where('status', '=', 'open')
+  q = zone === null ? q.where('zone', 'is', null) : q.where('zone', '=', zone)
+  q = wave ? q.where('wave', '=', wave.toISOString()) : q.where('priority', '=', priority)
+  const open = await q.orderBy('id').limit(1).forUpdate().executeTakeFirst()
+  if (open) {
+    if (wave)
+      await tx
+        .updateTable('pick_lists')
+        .set({ priority: sql`greatest(priority, ${priority})` })
+        .where('id', '=', open.id)
+        .execute()
+    return open.id
+  }
+  const releaseAt = wave ?? new Date(now.getTime() + (opts.batchWindowMs ?? 15 * 60_000))
+  const row = await tx
+    .insertInto('pick_lists')
+    .values({
+      strategy,
+      zone,
+      wave: wave?.toISOString() ?? null,
+      priority,
+      release_at: releaseAt,
+      created_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return row.id
+}
+
+async function maybeReleaseFull(tx: Tx, listId: number, opts: PickOptions): Promise<void> {
+  if (opts.strategy === 'single' || opts.strategy === 'wave') return
+  const { n } = await tx
+    .selectFrom('pick_list_lines')
+    .select((eb) => eb.fn.count<number>('order_id').distinct().as('n'))
+    .where('pick_list_id', '=', listId)
+    .executeTakeFirstOrThrow()
+  if (Number(n) >= (opts.batchSize ?? 10) || opts.priority > 0) {
+    await tx
+      .updateTable('pick_lists')
+      .set({ status: 'released', released_at: opts.now })
+      .where('id', '=', listId)
+      .where('status', '=', 'open')
+      .execute()
+  }
+}
+
+/** Releases every open list whose time has come (batch windows, waves). Returns their ids. */
+export async function releaseDueLists(tx: Tx, now: Date): Promise<number[]> {
+  const rows = await tx
+    .updateTable('pick_lists')
+    .set({ status: 'released', released_at: now })
+    .where('status', '=', 'open')
+    .where('release_at', '<=', now)
+    .returning('id')
+    .execute()
+  return rows.map((r) => r.id).sort((a, b) => a - b)
+}
+
+/** Where an order stands: picked once every line it has on a list that is not yet packed is picked. */
+export async function orderPickState(
+  tx: Tx,
+  orderId: number,
+): Promise<{ lists: { id: number; status: string }[]; allPicked: boolean }> {
+  const lists = await tx
+    .selectFrom('pick_lists')
+    .select(['id', 'status'])
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('pick_list_lines')
+        .select('pick_list_id')
+        .where('order_id', '=', orderId)
+        .where('packed_at', 'is', null),
+    )
+    .orderBy('id')
+    .execute()
+  return { lists, allPicked: lists.length > 0 && lists.every((l) => l.status === 'picked') }
+}
+
+/** The next list a picker should take: highest priority first, then the longest released. */
+export async function nextPickList(tx: Tx): Promise<number | undefined> {
+  const row = await tx
+    .selectFrom('pick_lists')
+    .select('id')
+    .where('status', '=', 'released')
+    .orderBy('priority', 'desc')
+    .orderBy('released_at')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst()
+  return row?.id
+}
