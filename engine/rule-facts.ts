@@ -20,6 +20,41 @@ export async function buildFacts(tx: Tx, order: Order): Promise<Record<string, u
       firstOrder: order_count <= 1,
     },
     lines: order.lines.map((l) => ({ ...l, unitPrice: Number(l.unitPrice) })),
+    products: await productFacts(tx, order),
+  }
+}
+
+/**
+ * What rules may ask about the goods: any fragile item, total weight, zones, the longest side.
+ * SKUs missing from the catalogue count as neither fragile nor heavy.
+ */
+export async function productFacts(tx: Tx, order: Order): Promise<Record<string, unknown>> {
+  const skus = [...new Set(order.lines.map((l) => l.sku))]
+  const rows = skus.length
+    ? await tx
+        .selectFrom('products')
+        .select(['sku', 'fragile', 'weight_g', 'length_mm', 'width_mm', 'height_mm', 'zone'])
+        .where('sku', 'in', skus)
+        .execute()
+    : []
+  const bySku = new Map(rows.map((r) => [r.sku, r]))
+  let weightG = 0
+  let volumeMm3 = 0
+  for (const l of order.lines) {
+    const p = bySku.get(l.sku)
+    if (!p) continue
+    weightG += p.weight_g * l.quantity
+    volumeMm3 += p.length_mm * p.width_mm * p.height_mm * l.quantity
+  }
+  const fragileSkus = rows.filter((r) => r.fragile).map((r) => r.sku)
+  return {
+    fragile: fragileSkus.length > 0,
+    fragileSkus,
+    totalWeightKg: weightG / 1000,
+    totalVolumeLitres: volumeMm3 / 1_000_000,
+    maxDimensionMm: Math.max(0, ...rows.map((r) => Math.max(r.length_mm, r.width_mm, r.height_mm))),
+    zones: [...new Set(rows.map((r) => r.zone))].sort(),
+    unknownSkus: skus.filter((s) => !bySku.has(s)),
   }
 }
 

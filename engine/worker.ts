@@ -5,7 +5,7 @@ import { type Runner, makeWorkerUtils, run } from 'graphile-worker'
 import { sql } from 'kysely'
 import type pg from 'pg'
 import type { Db } from './db.ts'
-import { deliverEmail } from './email/outbox.ts'
+import { deliverEmailTask } from './email/deliver-email.ts'
 import { silentLogger } from './migrate.ts'
 import type { RunnerDeps } from './runner/deps.ts'
 import { executeStepJob } from './runner/execute-step.ts'
@@ -40,6 +40,10 @@ export async function startWorker(opts: WorkerOptions): Promise<OrderflowWorker>
   const id = `${os.hostname()}-${process.pid}-${crypto.randomBytes(3).toString('hex')}`
   const graphileIds: string[] = []
   const events = new EventEmitter() as Runner['events']
+  // jobs are locked by the pool's id (or a worker's, depending on the fetch path): record both
+  events.on('pool:create', ({ workerPool }) => {
+    graphileIds.push(workerPool.id)
+  })
   events.on('worker:create', ({ worker }) => {
     graphileIds.push(worker.workerId)
   })
@@ -78,7 +82,7 @@ export async function startWorker(opts: WorkerOptions): Promise<OrderflowWorker>
     taskList: {
       run_step: async (payload) => executeStepJob(db, deps, stepIdOf(payload), 'run'),
       wake_step: async (payload) => executeStepJob(db, deps, stepIdOf(payload), 'wake'),
-      deliver_email: async (payload) => deliverEmail(db, stepIdOf(payload, 'emailId')),
+      deliver_email: deliverEmailTask(db),
     },
   })
   await heartbeat()

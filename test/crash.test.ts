@@ -43,11 +43,10 @@ describe('a worker killed mid-step', () => {
     const id = (await h.api('POST', '/api/orders', sampleOrder({ flowId: 'slow' }))).body.id
 
     const victim = await spawnWorker()
-    // the step's job is locked and its transaction (email already written in it) is open
+    // the run's job is locked (receive and slow run in one job) and its transaction is open
     await eventually(async () => {
-      const r = await sql<{ n: number }>`select count(*)::int as n from graphile_worker._private_jobs j
-        join steps s on j.key = 'step:' || s.id join runs r on r.id = s.run_id
-        where r.order_id = ${id} and s.node_id = 'slow' and j.locked_at is not null`.execute(h.db)
+      const r = await sql<{ n: number }>`select count(*)::int as n from graphile_worker._private_jobs
+        j where j.locked_at is not null and j.task_id = (select id from graphile_worker._private_tasks where identifier = 'run_step')`.execute(h.db)
       return r.rows[0]!.n === 1
     }, 15_000, 'the slow step to be running')
     await new Promise((r) => setTimeout(r, 300))
@@ -69,7 +68,7 @@ describe('a worker killed mid-step', () => {
     const recoveredMs = Date.now() - started
     const emails = await h.db.selectFrom('emails').select(['key']).where('order_id', '=', id).execute()
     expect(emails).toHaveLength(1)
-    const steps = await h.db.selectFrom('steps').innerJoin('runs', 'runs.id', 'steps.run_id').select(['node_id', 'status', 'attempt']).where('runs.order_id', '=', id).orderBy('steps.id').execute()
+    const steps = await h.db.selectFrom('steps').innerJoin('runs', 'runs.id', 'steps.run_id').select(['steps.node_id', 'steps.status', 'steps.attempt']).where('runs.order_id', '=', id).orderBy('steps.id').execute()
     expect(steps.map((s) => [s.node_id, s.status])).toEqual([['in', 'completed'], ['slow', 'completed'], ['end', 'completed']])
     expect(recoveredMs).toBeLessThan(15_000)
   })

@@ -16,9 +16,15 @@ const esc = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 
 const addressLines = (a: Address) =>
-  [a.name, a.company, a.line1, a.line2, [a.postalCode, a.city].filter(Boolean).join(' '), a.region, a.country].filter(
-    (l): l is string => typeof l === 'string' && l.trim() !== '',
-  )
+  [
+    a.name,
+    a.company,
+    a.line1,
+    a.line2,
+    [a.postalCode, a.city].filter(Boolean).join(' '),
+    a.region,
+    a.country,
+  ].filter((l): l is string => typeof l === 'string' && l.trim() !== '')
 
 function text(x: number, y: number, content: string, size: number, weight = 'normal'): string {
   return `<text x="${x}" y="${y}" font-size="${size}" font-weight="${weight}">${esc(content)}</text>`
@@ -44,11 +50,21 @@ export function renderLabelSvg(d: LabelData): string {
     ...addressLines(d.from).map((l, i) => text(16, 112 + i * 14, l, 12)),
     `<line x1="4" y1="200" x2="396" y2="200" stroke="#000" stroke-width="2"/>`,
     text(16, 222, 'SHIP TO', 12, 'bold'),
-    ...addressLines(d.to).map((l, i) => text(16, 248 + i * 22, l, i === 0 ? 20 : 17, i === 0 ? 'bold' : 'normal')),
+    ...addressLines(d.to).map((l, i) =>
+      text(16, 248 + i * 22, l, i === 0 ? 20 : 17, i === 0 ? 'bold' : 'normal'),
+    ),
     `<line x1="4" y1="410" x2="396" y2="410" stroke="#000" stroke-width="2"/>`,
-    ...bars.map(([x, w]) => `<rect x="${(barX + x * module).toFixed(2)}" y="424" width="${(w * module).toFixed(2)}" height="90"/>`),
+    ...bars.map(
+      ([x, w]) =>
+        `<rect x="${(barX + x * module).toFixed(2)}" y="424" width="${(w * module).toFixed(2)}" height="90"/>`,
+    ),
     `<text x="200" y="536" font-size="18" font-family="monospace" text-anchor="middle" letter-spacing="2">${esc(d.trackingNumber)}</text>`,
-    text(16, 566, `Parcel ${d.parcel.index} of ${d.parcel.count} · ${(d.parcel.weightG / 1000).toFixed(2)} kg`, 13),
+    text(
+      16,
+      566,
+      `Parcel ${d.parcel.index} of ${d.parcel.count} · ${(d.parcel.weightG / 1000).toFixed(2)} kg`,
+      13,
+    ),
     d.reference ? text(16, 584, `Ref ${d.reference}`, 12) : '',
   ]
   return [

@@ -1,10 +1,16 @@
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createTestDb } from '../../test/test-db.ts'
 import { code39Bars } from './code39.ts'
 import { SimulatedCarrier } from './simulated-carrier.ts'
 import { SimulatedChannel } from './simulated-channel.ts'
 
-const to = { name: 'Ada <Lovelace>', line1: '12 Analytical Row', city: 'London', postalCode: 'N1 9GU', country: 'GB' }
+const to = {
+  name: 'Ada <Lovelace>',
+  line1: '12 Analytical Row',
+  city: 'London',
+  postalCode: 'N1 9GU',
+  country: 'GB',
+}
 const parcels = [{ weightG: 1200, lengthMm: 310, widthMm: 220, heightMm: 140 }]
 
 describe('SimulatedCarrier', () => {
@@ -21,7 +27,11 @@ describe('SimulatedCarrier', () => {
 
   it('renders a 4x6 inch SVG label with both addresses (escaped), service and a barcode', async () => {
     const { labelSvg, trackingNumber } = await new SimulatedCarrier().book({
-      key: 'step:3', orderId: 42, service: 'express', parcels: [...parcels, ...parcels], address: to,
+      key: 'step:3',
+      orderId: 42,
+      service: 'express',
+      parcels: [...parcels, ...parcels],
+      address: to,
     })
     expect(labelSvg).toContain('width="4in" height="6in" viewBox="0 0 400 600"')
     expect(labelSvg).toContain('Ada &lt;Lovelace&gt;')

@@ -13,8 +13,15 @@ export class SimulatedChannel implements ChannelAdapter {
 
   async markShipped(req: { channel: string; externalId: string; trackingNumber: string }): Promise<void> {
     if (!this.db) {
-      const dup = this.updates.some((u) => u.externalId === req.externalId && u.trackingNumber === req.trackingNumber)
-      if (!dup) this.updates.push({ channel: req.channel, externalId: req.externalId, trackingNumber: req.trackingNumber })
+      const dup = this.updates.some(
+        (u) => u.externalId === req.externalId && u.trackingNumber === req.trackingNumber,
+      )
+      if (!dup)
+        this.updates.push({
+          channel: req.channel,
+          externalId: req.externalId,
+          trackingNumber: req.trackingNumber,
+        })
       return
     }
     await this.db

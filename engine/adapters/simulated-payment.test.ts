@@ -12,9 +12,18 @@ const capture = (p: SimulatedPaymentProvider, key: string, card: string, amount 
 describe('SimulatedPaymentProvider', () => {
   it('captures a good card and declines the test cards with their reasons', async () => {
     const p = new SimulatedPaymentProvider(t.db)
-    expect(await capture(p, 'k-ok', '4242424242424242')).toMatchObject({ status: 'captured', ref: expect.stringMatching(/^ch_/) })
-    expect(await capture(p, 'k-declined', TEST_CARDS.declined)).toMatchObject({ status: 'failed', reason: 'card_declined' })
-    expect(await capture(p, 'k-funds', TEST_CARDS.insufficientFunds)).toMatchObject({ status: 'failed', reason: 'insufficient_funds' })
+    expect(await capture(p, 'k-ok', '4242424242424242')).toMatchObject({
+      status: 'captured',
+      ref: expect.stringMatching(/^ch_/),
+    })
+    expect(await capture(p, 'k-declined', TEST_CARDS.declined)).toMatchObject({
+      status: 'failed',
+      reason: 'card_declined',
+    })
+    expect(await capture(p, 'k-funds', TEST_CARDS.insufficientFunds)).toMatchObject({
+      status: 'failed',
+      reason: 'insufficient_funds',
+    })
   })
 
   it('is idempotent by key across instances (the ledger survives a restart)', async () => {
@@ -22,15 +31,25 @@ describe('SimulatedPaymentProvider', () => {
     // a "restarted" provider, and a different card: the key decides, the first result stands
     const again = await capture(new SimulatedPaymentProvider(t.db), 'k-once', TEST_CARDS.declined, '10.00')
     expect(again).toEqual(first)
-    const rows = await t.db.selectFrom('simulated_provider_charges').selectAll().where('key', '=', 'k-once').execute()
+    const rows = await t.db
+      .selectFrom('simulated_provider_charges')
+      .selectAll()
+      .where('key', '=', 'k-once')
+      .execute()
     expect(rows).toHaveLength(1)
   })
 
   it('charges once under concurrent duplicate captures', async () => {
     const p = new SimulatedPaymentProvider(t.db)
-    const results = await Promise.all(Array.from({ length: 10 }, () => capture(p, 'k-race', '4242424242424242')))
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => capture(p, 'k-race', '4242424242424242')),
+    )
     expect(new Set(results.map((r) => r.ref)).size).toBe(1)
-    const n = await t.db.selectFrom('simulated_provider_charges').select((eb) => eb.fn.countAll<number>().as('n')).where('key', '=', 'k-race').executeTakeFirstOrThrow()
+    const n = await t.db
+      .selectFrom('simulated_provider_charges')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('key', '=', 'k-race')
+      .executeTakeFirstOrThrow()
     expect(Number(n.n)).toBe(1)
   })
 
@@ -44,18 +63,23 @@ describe('SimulatedPaymentProvider', () => {
   it('refunds up to the captured amount, idempotently', async () => {
     const p = new SimulatedPaymentProvider(t.db)
     const charge = await capture(p, 'k-refund', '4242424242424242', '30.00')
-    const refund = (key: string, amount: string) => p.refund({ key, paymentRef: charge.ref, amount, currency: 'EUR' })
+    const refund = (key: string, amount: string) =>
+      p.refund({ key, paymentRef: charge.ref, amount, currency: 'EUR' })
     expect(await refund('r1', '20.00')).toMatchObject({ status: 'refunded' })
     expect(await refund('r1', '20.00')).toMatchObject({ status: 'refunded' })
     expect(await refund('r2', '10.01')).toMatchObject({ status: 'failed', reason: 'exceeds_captured_amount' })
     expect(await refund('r3', '10.00')).toMatchObject({ status: 'refunded' })
-    expect(await p.refund({ key: 'r4', paymentRef: 'ch_nope', amount: '1.00', currency: 'EUR' })).toMatchObject({ reason: 'unknown_charge' })
+    expect(
+      await p.refund({ key: 'r4', paymentRef: 'ch_nope', amount: '1.00', currency: 'EUR' }),
+    ).toMatchObject({ reason: 'unknown_charge' })
   })
 
   it('works without a database, in memory', async () => {
     const p = new SimulatedPaymentProvider()
     const a = await capture(p, 'm1', '4242424242424242')
     expect(await capture(p, 'm1', TEST_CARDS.declined)).toEqual(a)
-    await expect(p.capture({ key: 'm2', orderId: 1, amount: '1.5.0', currency: 'EUR', method: 'card', payment: {} })).rejects.toThrow(/decimal/)
+    await expect(
+      p.capture({ key: 'm2', orderId: 1, amount: '1.5.0', currency: 'EUR', method: 'card', payment: {} }),
+    ).rejects.toThrow(/decimal/)
   })
 })

@@ -24,7 +24,8 @@ type LedgerRow = {
   reason: string | null
 }
 
-const refFor = (prefix: string, key: string) => `${prefix}_${crypto.createHash('sha256').update(key).digest('hex').slice(0, 20)}`
+const refFor = (prefix: string, key: string) =>
+  `${prefix}_${crypto.createHash('sha256').update(key).digest('hex').slice(0, 20)}`
 
 /**
  * A payment provider simulated faithfully enough to test against: the outcome follows the order's
@@ -44,7 +45,14 @@ export class SimulatedPaymentProvider implements PaymentAdapter {
     const previous = await this.find(req.key)
     if (previous && previous.status !== 'timed_out') return asCapture(previous)
     const card = String(req.payment.card ?? req.payment.number ?? '')
-    const base = { key: req.key, kind: 'capture' as const, order_id: req.orderId, amount: req.amount, currency: req.currency, charge_ref: null }
+    const base = {
+      key: req.key,
+      kind: 'capture' as const,
+      order_id: req.orderId,
+      amount: req.amount,
+      currency: req.currency,
+      charge_ref: null,
+    }
     if ((card === TEST_CARDS.timeout || card === 'timeout') && !previous) {
       await this.save({ ...base, status: 'timed_out', ref: refFor('ch', req.key), reason: 'timeout' })
       throw new RetryLater('The payment provider timed out; the capture will be retried with the same key.', {
@@ -52,7 +60,11 @@ export class SimulatedPaymentProvider implements PaymentAdapter {
       })
     }
     const reason =
-      card === TEST_CARDS.declined ? 'card_declined' : card === TEST_CARDS.insufficientFunds ? 'insufficient_funds' : undefined
+      card === TEST_CARDS.declined
+        ? 'card_declined'
+        : card === TEST_CARDS.insufficientFunds
+          ? 'insufficient_funds'
+          : undefined
     const row = await this.save({
       ...base,
       status: reason ? 'failed' : 'captured',
@@ -65,21 +77,40 @@ export class SimulatedPaymentProvider implements PaymentAdapter {
   async refund(req: RefundRequest): Promise<RefundResult> {
     const previous = await this.find(req.key)
     if (previous) return asRefund(previous)
-    const base = { key: req.key, kind: 'refund' as const, order_id: null, amount: req.amount, currency: req.currency, charge_ref: req.paymentRef, ref: refFor('re', req.key) }
+    const base = {
+      key: req.key,
+      kind: 'refund' as const,
+      order_id: null,
+      amount: req.amount,
+      currency: req.currency,
+      charge_ref: req.paymentRef,
+      ref: refFor('re', req.key),
+    }
     const charge = await this.findByRef(req.paymentRef)
     let reason: string | null = null
-    if (!charge || charge.status !== 'captured') reason = 'unknown_charge'
+    if (charge?.status !== 'captured') reason = 'unknown_charge'
     else if (charge.currency !== req.currency) reason = 'currency_mismatch'
     else {
       const refunded = (await this.refundsOf(req.paymentRef)).reduce((s, r) => s + toCents(r.amount), 0n)
       if (refunded + toCents(req.amount) > toCents(charge.amount)) reason = 'exceeds_captured_amount'
     }
-    return asRefund(await this.save({ ...base, order_id: charge?.order_id ?? null, status: reason ? 'failed' : 'refunded', reason }))
+    return asRefund(
+      await this.save({
+        ...base,
+        order_id: charge?.order_id ?? null,
+        status: reason ? 'failed' : 'refunded',
+        reason,
+      }),
+    )
   }
 
   private async find(key: string): Promise<LedgerRow | undefined> {
     if (!this.db) return this.memory.get(key)
-    return this.db.selectFrom('simulated_provider_charges').selectAll().where('key', '=', key).executeTakeFirst()
+    return this.db
+      .selectFrom('simulated_provider_charges')
+      .selectAll()
+      .where('key', '=', key)
+      .executeTakeFirst()
   }
 
   private async findByRef(ref: string): Promise<LedgerRow | undefined> {
@@ -93,7 +124,8 @@ export class SimulatedPaymentProvider implements PaymentAdapter {
   }
 
   private async refundsOf(chargeRef: string): Promise<LedgerRow[]> {
-    if (!this.db) return [...this.memory.values()].filter((r) => r.charge_ref === chargeRef && r.status === 'refunded')
+    if (!this.db)
+      return [...this.memory.values()].filter((r) => r.charge_ref === chargeRef && r.status === 'refunded')
     return this.db
       .selectFrom('simulated_provider_charges')
       .selectAll()

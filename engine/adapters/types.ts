@@ -79,5 +79,10 @@ export interface CarrierAdapter {
 
 export interface ChannelAdapter {
   /** Tells the sales channel the order shipped; safe to call twice with the same data. */
-  markShipped(req: { channel: string; externalId: string; trackingNumber: string; trackingUrl?: string }): Promise<void>
+  markShipped(req: {
+    channel: string
+    externalId: string
+    trackingNumber: string
+    trackingUrl?: string
+  }): Promise<void>
 }

@@ -11,8 +11,18 @@ type Node = hbs.AST.Node
  * save time as well means a template that tries never becomes live at all.
  */
 const FORBIDDEN_SEGMENTS = new Set([
-  'constructor', '__proto__', 'prototype', '__defineGetter__', '__defineSetter__', '__lookupGetter__',
-  '__lookupSetter__', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', 'toString', 'valueOf',
+  'constructor',
+  '__proto__',
+  'prototype',
+  '__defineGetter__',
+  '__defineSetter__',
+  '__lookupGetter__',
+  '__lookupSetter__',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toString',
+  'valueOf',
   'toLocaleString',
 ])
 const HELPERS = new Set(HELPER_NAMES)
@@ -24,7 +34,7 @@ const BLOCKS = new Set(BLOCK_HELPER_NAMES)
  * Returns the AST when there are no problems.
  */
 export function checkTemplate(
-  hb: { parse: typeof Handlebars.parse; Parser: unknown },
+  hb: typeof Handlebars,
   field: TemplateField,
   source: string,
 ): { ast?: Program; problems: TemplateProblem[] } {
@@ -32,7 +42,7 @@ export function checkTemplate(
   try {
     ast = hb.parse(source)
   } catch (e) {
-    return { problems: [parseProblem(hb.Parser, field, e)] }
+    return { problems: [parseProblem((hb as unknown as { Parser?: unknown }).Parser, field, source, e)] }
   }
   const problems: TemplateProblem[] = []
   const report = (node: { loc?: hbs.AST.SourceLocation }, message: string) =>
@@ -54,20 +64,24 @@ export function checkTemplate(
           report(node, 'unescaped output ({{{ }}} or {{& }}) is not allowed; use {{ }}, which escapes HTML')
         }
         if (m.params.length > 0 || m.hash) checkHelper(m.path, false)
-        return visitAll(m.path, ...m.params, m.hash)
+        visitAll(m.path, ...m.params, m.hash)
+        return
       }
       case 'SubExpression': {
         const s = node as hbs.AST.SubExpression
         checkHelper(s.path, false)
-        return visitAll(s.path, ...s.params, s.hash)
+        visitAll(s.path, ...s.params, s.hash)
+        return
       }
       case 'BlockStatement': {
         const b = node as hbs.AST.BlockStatement
         checkHelper(b.path, true)
-        return visitAll(...b.params, b.hash, b.program, b.inverse)
+        visitAll(...b.params, b.hash, b.program, b.inverse)
+        return
       }
       case 'Hash':
-        return visitAll(...(node as hbs.AST.Hash).pairs.map((p) => p.value))
+        visitAll(...(node as hbs.AST.Hash).pairs.map((p) => p.value))
+        return
       case 'PathExpression': {
         const bad = (node as hbs.AST.PathExpression).parts.find((p) => FORBIDDEN_SEGMENTS.has(p))
         if (bad) report(node, `"${bad}" cannot be used in a template`)
@@ -75,7 +89,10 @@ export function checkTemplate(
       }
       case 'PartialStatement':
       case 'PartialBlockStatement':
-        return void report(node, 'partials ({{> name}}) are not available; the shop layout is applied automatically')
+        return void report(
+          node,
+          'partials ({{> name}}) are not available; the shop layout is applied automatically',
+        )
       case 'DecoratorBlock':
       case 'Decorator':
         return void report(node, 'decorators ({{* name}}) are not available')
@@ -87,32 +104,83 @@ export function checkTemplate(
     for (const n of nodes) visit(n as Node | undefined)
   }
   const checkHelper = (path: hbs.AST.PathExpression | hbs.AST.Literal, block: boolean) => {
-    const name = path.type === 'PathExpression' ? (path as hbs.AST.PathExpression).original : String(path.type)
+    const name =
+      path.type === 'PathExpression' ? (path as hbs.AST.PathExpression).original : String(path.type)
     const allowed = block ? BLOCKS : HELPERS
     if (allowed.has(name)) return
     const hint = block && HELPERS.has(name) ? ` (use it inside a block, e.g. {{#if (${name} a b)}})` : ''
-    report(path, `${block ? 'block ' : ''}helper "${name}" is not available${hint}; available: ${HELPER_HINT}`)
+    report(
+      path,
+      `${block ? 'block ' : ''}helper "${name}" is not available${hint}; available: ${HELPER_HINT}`,
+    )
   }
   visit(ast)
   return problems.length ? { problems } : { ast, problems }
+}
+
+/** Parser token names, as a merchant would say them. */
+const TOKENS: Record<string, string> = {
+  CLOSE: '}}',
+  CLOSE_UNESCAPED: '}}}',
+  OPEN_SEXPR: '(',
+  CLOSE_SEXPR: ')',
+  ID: 'a name',
+  STRING: 'a "string"',
+  NUMBER: 'a number',
+  DATA: 'an @name',
+  OPEN: '{{',
+  OPEN_ENDBLOCK: '{{/...}}',
+  INVERSE: '{{else}}',
+  SEP: '.',
+  EQUALS: '=',
+  INVALID: 'an unexpected character',
+  EOF: 'the end of the template',
 }
 
 /**
  * Handlebars' parser drops the location from its exception, but its lexer still holds the
  * offending token's position right after the throw (the parser is synchronous).
  */
-function parseProblem(parser: unknown, field: TemplateField, e: unknown): TemplateProblem {
+function parseProblem(parser: unknown, field: TemplateField, source: string, e: unknown): TemplateProblem {
   const message = e instanceof Error ? e.message : String(e)
   const loc = (parser as { lexer?: { yylloc?: { first_line: number; first_column: number } } }).lexer?.yylloc
   const got = /got '([^']+)'/.exec(message)?.[1]
   const expected = /Expecting (.+), got/.exec(message)?.[1]
   let text = message.split('\n')[0] ?? message
   if (got === 'EOF') text = 'the template ends inside an open block; close it with {{/if}}, {{/each}}, ...'
-  else if (got) text = `syntax error: unexpected ${got.toLowerCase()}${expected ? ` (expected ${expected.split(', ').slice(0, 4).join(', ')})` : ''}`
-  else if (/doesn't match/.test(message)) text = message.replace(/ - \d+:\d+$/, '')
+  else if (got) {
+    const wanted = [
+      ...new Set(
+        (expected ?? '')
+          .split(', ')
+          .map((t) => TOKENS[t.replace(/'/g, '')])
+          .filter(Boolean),
+      ),
+    ]
+    text = `syntax error: found ${TOKENS[got] ?? got}${wanted.length ? ` where ${wanted.slice(0, 2).join(' or ')} should be` : ''}`
+  }
+  const mismatch = /^(\S+) doesn't match (\S+)/.exec(message)
+  if (mismatch) text = `{{/${mismatch[2]}}} does not close the open {{#${mismatch[1]}}}`
   const own = e as { lineNumber?: number; column?: number }
   if (typeof own.lineNumber === 'number' && typeof own.column === 'number') {
     return { field, line: own.lineNumber, column: own.column + 1, message: text }
   }
-  return { field, line: loc?.first_line ?? null, column: loc ? loc.first_column + 1 : null, message: text }
+  if (!loc) return { field, line: null, column: null, message: text }
+  const unclosed = unclosedTag(source, loc.first_line, loc.first_column)
+  if (unclosed) return { field, ...unclosed, message: 'this {{ tag is never closed; end it with }}' }
+  return { field, line: loc.first_line, column: loc.first_column + 1, message: text }
+}
+
+/** The last `{{` before the error, when no `}}` follows it: the real mistake, far from where the lexer gave up. */
+function unclosedTag(
+  source: string,
+  line: number,
+  column: number,
+): { line: number; column: number } | undefined {
+  const lines = source.split('\n')
+  const offset = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0) + column
+  const open = source.lastIndexOf('{{', offset)
+  if (open < 0 || source.indexOf('}}', open) >= 0) return undefined
+  const before = source.slice(0, open).split('\n')
+  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 }
 }

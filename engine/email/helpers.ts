@@ -17,7 +17,8 @@ function money(amount: unknown, ...rest: unknown[]): string {
   if (typeof text !== 'string' || !/^-?\d+(\.\d+)?$/.test(text)) {
     throw new Error(`money: ${JSON.stringify(amount)} is not an amount such as "12.50"`)
   }
-  if (!/^[A-Z]{3}$/.test(currency)) throw new Error(`money: ${JSON.stringify(currency)} is not a currency code`)
+  if (!/^[A-Z]{3}$/.test(currency))
+    throw new Error(`money: ${JSON.stringify(currency)} is not a currency code`)
   let format = currencyFormats.get(currency)
   if (!format) {
     format = new Intl.NumberFormat(EMAIL_LOCALE, { style: 'currency', currency })
@@ -35,7 +36,11 @@ function rootCurrency(options: HelperOptions): string {
 const dateFormats = {
   short: new Intl.DateTimeFormat(EMAIL_LOCALE, { dateStyle: 'medium', timeZone: EMAIL_TIME_ZONE }),
   long: new Intl.DateTimeFormat(EMAIL_LOCALE, { dateStyle: 'full', timeZone: EMAIL_TIME_ZONE }),
-  datetime: new Intl.DateTimeFormat(EMAIL_LOCALE, { dateStyle: 'medium', timeStyle: 'short', timeZone: EMAIL_TIME_ZONE }),
+  datetime: new Intl.DateTimeFormat(EMAIL_LOCALE, {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    timeZone: EMAIL_TIME_ZONE,
+  }),
 }
 
 /** `{{date order.placedAt}}` → "12 Mar 2025"; `{{date x "long"}}` → "Wednesday 12 March 2025". */
@@ -45,7 +50,12 @@ function date(value: unknown, ...rest: unknown[]): string {
   if (style !== 'short' && style !== 'long' && style !== 'datetime') {
     throw new Error(`date: format ${JSON.stringify(style)} is unknown; use "short", "long" or "datetime"`)
   }
-  const d = value instanceof Date ? value : typeof value === 'string' || typeof value === 'number' ? new Date(value) : null
+  const d =
+    value instanceof Date
+      ? value
+      : typeof value === 'string' || typeof value === 'number'
+        ? new Date(value)
+        : null
   if (!d || Number.isNaN(d.getTime())) throw new Error(`date: ${JSON.stringify(value)} is not a date`)
   return dateFormats[style].format(d)
 }

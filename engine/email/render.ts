@@ -3,7 +3,12 @@ import { checkTemplate } from './check-template.ts'
 import { layoutSource } from './default-templates.ts'
 import { emailHelpers } from './helpers.ts'
 import { htmlToText } from './html-to-text.ts'
-import { problemFromError, TemplateError, type TemplateField, type TemplateProblem } from './template-error.ts'
+import {
+  problemFromError,
+  TemplateError,
+  type TemplateField,
+  type TemplateProblem,
+} from './template-error.ts'
 
 export interface TemplateSource {
   subject: string
@@ -27,7 +32,34 @@ hb.registerHelper(emailHelpers)
 hb.unregisterHelper('lookup')
 hb.unregisterHelper('log')
 
-const knownHelpers = { ...Object.fromEntries(Object.keys(emailHelpers).map((h) => [h, true])), lookup: false, log: false }
+/** Most loop iterations ({{#each}} bodies, nested ones included) one render may run. */
+export const MAX_ITERATIONS = 50_000
+
+// Loops are the only way a small template produces a huge amount of work (nested #each over a
+// 500-line order), so #each counts iterations and output and stops early, before the final size check.
+let budget = { iterations: 0, bytes: 0 }
+const builtinEach = hb.helpers.each as (
+  this: unknown,
+  context: unknown,
+  options: Handlebars.HelperOptions,
+) => string
+hb.registerHelper('each', function (this: unknown, context: unknown, options: Handlebars.HelperOptions) {
+  const body = options.fn
+  const counted = (item: unknown, opts?: Handlebars.RuntimeOptions) => {
+    if (++budget.iterations > MAX_ITERATIONS) throw new Error(`loops run more than ${MAX_ITERATIONS} times`)
+    const out = body(item, opts)
+    budget.bytes += out.length
+    if (budget.bytes > MAX_OUTPUT_BYTES) throw new Error('renders to more than 1 MB')
+    return out
+  }
+  return builtinEach.call(this, context, { ...options, fn: counted as Handlebars.TemplateDelegate })
+})
+
+const knownHelpers = {
+  ...Object.fromEntries(Object.keys(emailHelpers).map((h) => [h, true])),
+  lookup: false,
+  log: false,
+}
 const runtime: Handlebars.RuntimeOptions = {
   // the Handlebars defaults, stated so that nobody flips them by accident
   allowProtoPropertiesByDefault: false,
@@ -42,7 +74,12 @@ export function compileTemplate(src: TemplateSource): Compiled {
   for (const field of FIELDS) {
     const source = src[field]
     if (Buffer.byteLength(source) > MAX_TEMPLATE_BYTES) {
-      problems.push({ field, line: null, column: null, message: `is larger than ${MAX_TEMPLATE_BYTES / 1024} KB` })
+      problems.push({
+        field,
+        line: null,
+        column: null,
+        message: `is larger than ${MAX_TEMPLATE_BYTES / 1024} KB`,
+      })
       continue
     }
     const checked = checkTemplate(hb, field, source)
@@ -66,6 +103,7 @@ export function renderCompiled(compiled: Compiled, data: Record<string, unknown>
   const problems: TemplateProblem[] = []
   const out: Partial<RenderedEmail> = {}
   for (const field of FIELDS) {
+    budget = { iterations: 0, bytes: 0 }
     try {
       // Handlebars compiles lazily, so compile-time errors (e.g. an unknown helper) surface here
       out[field] = compiled[field](data, runtime)
@@ -81,9 +119,12 @@ export function renderCompiled(compiled: Compiled, data: Record<string, unknown>
     html: /<html[\s>]/i.test(body) ? body : wrapInLayout(body, out.subject ?? '', data.shop),
     text: out.text?.trim() ? out.text : htmlToText(body),
   }
-  const size = Buffer.byteLength(email.subject) + Buffer.byteLength(email.html) + Buffer.byteLength(email.text)
+  const size =
+    Buffer.byteLength(email.subject) + Buffer.byteLength(email.html) + Buffer.byteLength(email.text)
   if (size > MAX_OUTPUT_BYTES) {
-    throw new TemplateError([{ field: 'html', line: null, column: null, message: 'renders to more than 1 MB' }])
+    throw new TemplateError([
+      { field: 'html', line: null, column: null, message: 'renders to more than 1 MB' },
+    ])
   }
   return email
 }
@@ -106,7 +147,8 @@ export function renderTemplate(
   src: TemplateSource & { key?: string; version?: number },
   data: Record<string, unknown>,
 ): RenderedEmail {
-  const cacheKey = src.key !== undefined && src.version !== undefined ? `${src.key}@${src.version}` : undefined
+  const cacheKey =
+    src.key !== undefined && src.version !== undefined ? `${src.key}@${src.version}` : undefined
   let compiled = cacheKey ? cache.get(cacheKey) : undefined
   if (!compiled) {
     compiled = compileTemplate(src)

@@ -7,7 +7,11 @@ export interface Shop {
   url: string
 }
 
-let shop: Shop = { name: 'Northwind Goods', supportEmail: 'support@northwind.example', url: 'https://northwind.example' }
+let shop: Shop = {
+  name: 'Northwind Goods',
+  supportEmail: 'support@northwind.example',
+  url: 'https://northwind.example',
+}
 
 /** Sets the shop shown in every email. (Default: a placeholder "Northwind Goods" shop) */
 export function configureShop(patch: Partial<Shop>): void {
@@ -96,7 +100,7 @@ export function templateData(order: Order, extra: Record<string, unknown> = {}):
 export function multiplyMoney(amount: string, quantity: number): string {
   const negative = amount.startsWith('-')
   const [whole = '0', frac = ''] = amount.replace('-', '').split('.')
-  const cents = (BigInt(whole) * 100n + BigInt((frac + '00').slice(0, 2))) * BigInt(quantity)
+  const cents = (BigInt(whole) * 100n + BigInt(`${frac}00`.slice(0, 2))) * BigInt(quantity)
   const text = `${cents / 100n}.${String(cents % 100n).padStart(2, '0')}`
   return negative && cents !== 0n ? `-${text}` : text
 }
@@ -124,7 +128,13 @@ export function sampleOrder(): Order {
     payment: {},
     lines: [
       { lineNo: 1, sku: 'MUG-BLUE', name: 'Stoneware mug, blue', quantity: 2, unitPrice: '14.50' },
-      { lineNo: 2, sku: 'TEA-EARL-250', name: 'Earl Grey loose leaf tea, 250 g', quantity: 1, unitPrice: '9.90' },
+      {
+        lineNo: 2,
+        sku: 'TEA-EARL-250',
+        name: 'Earl Grey loose leaf tea, 250 g',
+        quantity: 1,
+        unitPrice: '9.90',
+      },
     ],
     totals: { subtotal: '38.90', shipping: '4.95', tax: '8.95', total: '52.80' },
     attributes: { priority: 'normal' },

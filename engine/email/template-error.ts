@@ -25,7 +25,9 @@ export class TemplateError extends Error {
 }
 
 function describe(p: TemplateProblem): string {
-  return p.line === null ? `${p.field}: ${p.message}` : `${p.field} line ${p.line}, column ${p.column}: ${p.message}`
+  return p.line === null
+    ? `${p.field}: ${p.message}`
+    : `${p.field} line ${p.line}, column ${p.column}: ${p.message}`
 }
 
 /**

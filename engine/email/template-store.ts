@@ -1,6 +1,13 @@
+import { sql } from 'kysely'
 import type { Executor } from '../db.ts'
 import { defaultTemplates, sampleExtraFor } from './default-templates.ts'
-import { compileTemplate, type RenderedEmail, renderCompiled, renderTemplate, type TemplateSource } from './render.ts'
+import {
+  compileTemplate,
+  type RenderedEmail,
+  renderCompiled,
+  renderTemplate,
+  type TemplateSource,
+} from './render.ts'
 import { sampleOrder, templateData } from './template-data.ts'
 
 /** One stored version of a template; versions are immutable, the highest is live. */
@@ -69,7 +76,8 @@ export function validateTemplate(key: string, src: TemplateSource): RenderedEmai
 
 /**
  * Saves an edit as the next version. Validation comes first and throws TemplateError, so a
- * broken edit never becomes live and the previous version keeps being sent.
+ * broken edit never becomes live and the previous version keeps being sent. Joins the caller's
+ * transaction when given one (e.g. to write the audit log with it).
  */
 export async function saveTemplate(
   db: Executor,
@@ -79,21 +87,19 @@ export async function saveTemplate(
 ): Promise<StoredTemplate> {
   const source = { subject: src.subject, html: src.html, text: src.text ?? '' }
   validateTemplate(key, source)
-  for (let attempt = 1; ; attempt++) {
-    const latest = await latestTemplate(db, key)
+  const insert = async (tx: Executor) => {
+    // serialises saves of one key, so two merchants saving at once get versions n+1 and n+2
+    await sql`select pg_advisory_xact_lock(hashtext(${`email_template:${key}`}))`.execute(tx)
+    const latest = await latestTemplate(tx, key)
     const name = latest?.name ?? defaultTemplates().find((t) => t.key === key)?.name ?? key
-    try {
-      const row = await db
-        .insertInto('email_templates')
-        .values({ key, version: (latest?.version ?? 0) + 1, name, ...source, created_by: actor })
-        .returningAll()
-        .executeTakeFirstOrThrow()
-      return toStored(row)
-    } catch (e) {
-      // two saves raced for the same version number: the loser takes the next one
-      if ((e as { code?: string }).code !== '23505' || attempt >= 3) throw e
-    }
+    const row = await tx
+      .insertInto('email_templates')
+      .values({ key, version: (latest?.version ?? 0) + 1, name, ...source, created_by: actor })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    return toStored(row)
   }
+  return db.isTransaction ? insert(db) : db.transaction().execute(insert)
 }
 
 /**

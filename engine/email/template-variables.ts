@@ -29,7 +29,10 @@ const CORE: [string, string][] = [
   ['order.shippingAddress.postalCode', 'Postal code'],
   ['order.shippingAddress.country', 'ISO country code, e.g. "IE"'],
   ['order.shippingAddress.phone', 'Phone ("" when none)'],
-  ['order.attributes', 'Attributes set by rules (priority, express, gift, ...); test with {{#if order.attributes.gift}}'],
+  [
+    'order.attributes',
+    'Attributes set by rules (priority, express, gift, ...); test with {{#if order.attributes.gift}}',
+  ],
   ['order.tags', 'Order tags; {{#each order.tags}}{{this}}{{/each}}'],
   ['customer.name', 'Customer full name (may be "")'],
   ['customer.firstName', 'First word of the name (may be "")'],

@@ -68,16 +68,14 @@ export async function addToPickLists(
     await tx
       .insertInto('pick_list_lines')
       .values(
-        groups
-          .get(zone)!
-          .map((l) => ({
-            pick_list_id: listId,
-            order_id: orderId,
-            sku: l.sku,
-            zone: bySku.get(l.sku)!.zone,
-            bin: bySku.get(l.sku)!.bin,
-            quantity: l.quantity,
-          })),
+        groups.get(zone)!.map((l) => ({
+          pick_list_id: listId,
+          order_id: orderId,
+          sku: l.sku,
+          zone: bySku.get(l.sku)!.zone,
+          bin: bySku.get(l.sku)!.bin,
+          quantity: l.quantity,
+        })),
       )
       .execute()
     await maybeReleaseFull(tx, listId, opts)

@@ -309,7 +309,7 @@ export class FlowStore {
     if (this.saveState !== 'saved') {
       this.saveState = 'dirty'
       await this.save()
-      if (this.saveState === 'error') throw new Error(this.saveError)
+      if ((this.saveState as SaveState) === 'error') throw new Error(this.saveError)
     }
     try {
       const res = await this.api.publish(this.flowId, note || undefined)

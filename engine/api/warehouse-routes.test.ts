@@ -1,0 +1,151 @@
+import { Hono } from 'hono'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createTestDb } from '../../test/test-db.ts'
+import { ApiError } from '../errors.ts'
+import { addToPickLists } from '../warehouse/pick-lists.ts'
+import { addOrder } from '../warehouse/testing.ts'
+import { productRoutes } from './products.ts'
+import { warehouseRoutes } from './warehouse.ts'
+
+const t = await createTestDb()
+afterAll(() => t.close())
+
+// the sub-apps mounted like the real app does, with the same error rendering
+const app = new Hono()
+app.onError((e, c) =>
+  e instanceof ApiError
+    ? c.json({ error: { code: e.code, message: e.message, details: e.details } }, e.status)
+    : c.json({ error: String(e) }, 500),
+)
+app.route('/', productRoutes({ db: t.db }))
+app.route('/', warehouseRoutes({ db: t.db }))
+async function call(method: string, path: string, body?: unknown) {
+  const res = await app.request(path, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const type = res.headers.get('content-type') ?? ''
+  return { status: res.status, type, body: type.includes('json') ? await res.json() : await res.text() }
+}
+const vase = {
+  sku: 'VASE-1',
+  name: 'Glass vase',
+  weightG: 1200,
+  lengthMm: 200,
+  widthMm: 200,
+  heightMm: 300,
+  fragile: true,
+  zone: 'B',
+  bin: 'B-03-02',
+  price: '39.90',
+  onHand: 5,
+}
+
+describe('product and inventory routes', () => {
+  it('creates, reads, lists and updates a product with its stock', async () => {
+    const created = await call('POST', '/api/products', vase)
+    expect(created.status).toBe(201)
+    expect(created.body).toMatchObject({
+      sku: 'VASE-1',
+      fragile: true,
+      price: '39.90',
+      onHand: 5,
+      reserved: 0,
+      available: 5,
+    })
+    expect((await call('POST', '/api/products', vase)).status).toBe(409)
+    expect((await call('GET', '/api/products/VASE-1')).body.name).toBe('Glass vase')
+    const updated = await call('PUT', '/api/products/VASE-1', { price: '34.50', bin: 'B-03-03' })
+    expect(updated.body).toMatchObject({ price: '34.50', bin: 'B-03-03', weightG: 1200 })
+    expect(
+      (await call('GET', '/api/products?zone=B')).body.products.map((p: { sku: string }) => p.sku),
+    ).toEqual(['VASE-1'])
+    expect((await call('GET', '/api/products/NOPE')).status).toBe(404)
+    expect((await call('PUT', '/api/products/NOPE', { name: 'x' })).status).toBe(404)
+  })
+
+  it('refuses an invalid body with a 400 listing each problem by path', async () => {
+    const r = await call('POST', '/api/products', { ...vase, sku: 'X', weightG: -1, price: 12.5 })
+    expect(r.status).toBe(400)
+    expect(r.body.error.code).toBe('invalid_request')
+    expect(r.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['price', 'weightG'])
+  })
+
+  it('adjusts stock by delta or to a count, never below what is reserved', async () => {
+    const up = await call('POST', '/api/inventory/VASE-1/adjust', { delta: 3 })
+    expect(up.body).toMatchObject({
+      before: { onHand: 5 },
+      after: { onHand: 8, available: 8 },
+      restocked: 3,
+      backorderedOrders: [],
+    })
+    const counted = await call('POST', '/api/inventory/VASE-1/adjust', { onHand: 2 })
+    expect(counted.body).toMatchObject({ after: { onHand: 2 }, restocked: 0 })
+    await t.db.updateTable('inventory').set({ reserved: 2 }).where('sku', '=', 'VASE-1').execute()
+    const refused = await call('POST', '/api/inventory/VASE-1/adjust', { delta: -1 })
+    expect(refused.status).toBe(409)
+    expect(refused.body.error.message).toMatch(/2 units are reserved/)
+    expect((await call('POST', '/api/inventory/VASE-1/adjust', { delta: 1, onHand: 3 })).status).toBe(400)
+    expect((await call('POST', '/api/inventory/NOPE/adjust', { delta: 1 })).status).toBe(404)
+  })
+})
+
+describe('pick list and label routes', () => {
+  it('lists released pick lists and confirms one with what was scanned', async () => {
+    await call('POST', '/api/inventory/VASE-1/adjust', { delta: 10 })
+    const order = await addOrder(t.db, { lines: [{ sku: 'VASE-1', quantity: 2 }] })
+    const { pickListIds } = await t.db
+      .transaction()
+      .execute((tx) =>
+        addToPickLists(tx, order.id, order.lines, { strategy: 'single', now: new Date(), priority: 0 }),
+      )
+    const listed = await call('GET', '/api/pick-lists')
+    expect(listed.body.pickLists[0]).toMatchObject({
+      id: pickListIds[0],
+      status: 'released',
+      lines: [{ orderId: order.id, sku: 'VASE-1', bin: 'B-03-03', quantity: 2 }],
+    })
+    const confirmed = await call('POST', `/api/pick-lists/${pickListIds[0]}/confirm`, {
+      scanned: [{ sku: 'VASE-1', quantity: 1 }],
+    })
+    expect(confirmed.status).toBe(200)
+    expect(confirmed.body).toMatchObject({
+      completedOrders: [order.id],
+      errors: [{ sku: 'VASE-1', kind: 'short', expected: 2, actual: 1 }],
+    })
+    const event = await t.db
+      .selectFrom('events')
+      .selectAll()
+      .where('order_id', '=', order.id)
+      .executeTakeFirstOrThrow()
+    expect(event).toMatchObject({ type: 'picked', source: 'warehouse' })
+    expect((await call('POST', `/api/pick-lists/${pickListIds[0]}/confirm`, { scanned: [] })).status).toBe(
+      409,
+    )
+    expect((await call('POST', `/api/pick-lists/${pickListIds[0]}/confirm`, { scanned: 'x' })).status).toBe(
+      400,
+    )
+  })
+
+  it('serves a shipment label as SVG', async () => {
+    const order = await addOrder(t.db, { lines: [{ sku: 'VASE-1', quantity: 1 }] })
+    const s = await t.db
+      .insertInto('shipments')
+      .values({
+        order_id: order.id,
+        idempotency_key: 'k',
+        carrier: 'SimPost',
+        service: 'standard',
+        tracking_number: 'SPS1',
+        tracking_url: 'u',
+        label_svg: '<svg/>',
+        parcels: '[]',
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    const r = await call('GET', `/api/shipments/${s.id}/label`)
+    expect(r).toMatchObject({ status: 200, type: 'image/svg+xml; charset=utf-8', body: '<svg/>' })
+    expect((await call('GET', '/api/shipments/999/label')).status).toBe(404)
+  })
+})
