@@ -12,6 +12,8 @@ export interface Config {
   adminToken: string | undefined
   /** Deliver outbox emails through this SMTP server. (env `SMTP_URL`) */
   smtpUrl: string | undefined
+  /** The shop named in emails. (env `ORDERFLOW_SHOP_NAME`, `ORDERFLOW_SUPPORT_EMAIL`, `ORDERFLOW_SHOP_URL`) */
+  shop: { name?: string; supportEmail?: string; url?: string }
   /** Jobs run at once per worker process. (Default: 8, env `ORDERFLOW_CONCURRENCY`) */
   concurrency: number
   /** Seconds without a heartbeat after which a worker is declared dead and its jobs released. (Default: 30, env `ORDERFLOW_DEAD_WORKER_AFTER`) */
@@ -25,6 +27,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(env.ORDERFLOW_DATA_DIR || '.orderflow'),
     adminToken: env.ORDERFLOW_ADMIN_TOKEN || undefined,
     smtpUrl: env.SMTP_URL || undefined,
+    shop: {
+      name: env.ORDERFLOW_SHOP_NAME || undefined,
+      supportEmail: env.ORDERFLOW_SUPPORT_EMAIL || undefined,
+      url: env.ORDERFLOW_SHOP_URL || undefined,
+    },
     concurrency: intVar(env, 'ORDERFLOW_CONCURRENCY', 8),
     deadWorkerAfterSeconds: intVar(env, 'ORDERFLOW_DEAD_WORKER_AFTER', 30),
   }

@@ -5,6 +5,7 @@ import { createToken, ensureAdminToken } from './api/tokens-store.ts'
 import type { Config } from './config.ts'
 import { type DbHandle, openDb } from './db.ts'
 import { seedTemplates } from './email/template-store.ts'
+import { configureShop } from './email/template-data.ts'
 import { configureSmtp } from './email/outbox.ts'
 import { type EmbeddedDb, startEmbeddedDb } from './embedded-db.ts'
 import { createLogger } from './logger.ts'
@@ -51,6 +52,7 @@ export async function startOrderflow(config: Config, opts: { api: boolean; worke
   const conn = await connect(config, log)
   const { db, pool } = conn.handle
   configureSmtp(config.smtpUrl)
+  configureShop(Object.fromEntries(Object.entries(config.shop).filter(([, v]) => v)))
   await seedTemplates(db)
   await seed(db)
   const loginToken = await adminToken(db, config)

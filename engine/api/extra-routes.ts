@@ -1,9 +1,9 @@
 import type { Hono } from 'hono'
 import type { Db } from '../db.ts'
 import type { Env } from './guard.ts'
+import { templateRoutes } from './templates.ts'
 
-/** Route groups of the order-process and email layers, with their role guards. */
+/** Route groups of the order-process and email layers (each guards its own routes). */
 export function mountExtraRoutes(app: Hono<Env>, deps: { db: Db }) {
-  void app
-  void deps
+  app.route('/api/templates', templateRoutes(deps))
 }

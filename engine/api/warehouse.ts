@@ -3,8 +3,8 @@ import { z } from 'zod'
 import type { Db } from '../db.ts'
 import type { PickListStatus } from '../db-types.ts'
 import { ApiError, notFound } from '../errors.ts'
-import { postEvent } from '../runner/events.ts'
 import { confirmPick } from '../warehouse/confirm-pick.ts'
+import { notifyPicked } from '../warehouse/notify.ts'
 import { parseBody } from './products.ts'
 
 const confirmBody = z.object({
@@ -80,8 +80,7 @@ export function warehouseRoutes({ db }: { db: Db }) {
     const result = await db.transaction().execute(async (tx) => {
       const confirmation = await confirmPick(tx, id, body.scanned, new Date())
       // in the same transaction: an order is never marked picked without its run hearing of it
-      for (const orderId of confirmation.completedOrders)
-        await postEvent(tx, orderId, 'picked', { pickListId: id }, 'warehouse')
+      await notifyPicked(tx, confirmation.completedOrders, id)
       return confirmation
     })
     return c.json(result)

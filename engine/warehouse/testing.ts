@@ -128,3 +128,49 @@ export async function addOrder(db: Db | Executor, f: OrderFixture): Promise<Orde
     placedAt: row.placed_at,
   }
 }
+
+/** A run and a running step row for a node under test (reservations and emails refer to steps). */
+export async function addStep(
+  db: Db,
+  orderId: number,
+  nodeType: string,
+): Promise<{ runId: number; stepId: number }> {
+  await db
+    .insertInto('flows')
+    .values({ id: 'node-test', name: 'node test', draft: JSON.stringify({ nodes: [], edges: [] }) })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute()
+  await db
+    .insertInto('flow_versions')
+    .values({
+      flow_id: 'node-test',
+      version: 1,
+      graph: JSON.stringify({ nodes: [], edges: [] }),
+      published_by: 'test',
+    })
+    .onConflict((oc) => oc.columns(['flow_id', 'version']).doNothing())
+    .execute()
+  const run = await db
+    .insertInto('runs')
+    .values({ order_id: orderId, flow_id: 'node-test', flow_version: 1, status: 'running' })
+    .onConflict((oc) => oc.column('order_id').doUpdateSet({ status: 'running' }))
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  const visits = await db
+    .selectFrom('steps')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('run_id', '=', run.id)
+    .executeTakeFirstOrThrow()
+  const step = await db
+    .insertInto('steps')
+    .values({
+      run_id: run.id,
+      node_id: nodeType,
+      node_type: nodeType,
+      visit: Number(visits.n) + 1,
+      status: 'running',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return { runId: run.id, stepId: step.id }
+}
