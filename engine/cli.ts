@@ -3,15 +3,19 @@ import { loadConfig } from './config.ts'
 import { createToken } from './api/tokens-store.ts'
 import { getFlow, createFlow, saveDraft } from './flows/flows.ts'
 import { connect, startOrderflow } from './server.ts'
+import { openDb } from './db.ts'
+import { formatDoctorReport, runDoctor } from './doctor.ts'
 
 const USAGE = `orderflow <command>
 
   start                 API, worker and editor in one process (http://localhost:$PORT)
   worker                a worker process only (run as many as you like, on any machine)
+  api                   the HTTP API and editor only, no worker (scale the API separately)
   migrate               apply database migrations and exit
   flow export <id>      print a flow (its draft) as JSON
   flow import <file>    create or update a flow from an exported JSON file
   token create <name> <role>   create an API token (roles: admin, operations, merchant, analyst, warehouse, channel)
+  doctor                check the engine's invariants on the database; prints violations, exits 1 if any
 
 Environment: DATABASE_URL, PORT, ORDERFLOW_DATA_DIR, ORDERFLOW_ADMIN_TOKEN, SMTP_URL, ORDERFLOW_CONCURRENCY`
 
@@ -20,8 +24,9 @@ async function main(argv: string[]) {
   const config = loadConfig()
   switch (command) {
     case 'start':
+    case 'api':
     case 'worker': {
-      const running = await startOrderflow(config, { api: command === 'start', worker: true })
+      const running = await startOrderflow(config, { api: command !== 'worker', worker: command !== 'api' })
       let stopping = false
       const shutdown = (signal: string) => {
         if (stopping) return
@@ -47,6 +52,16 @@ async function main(argv: string[]) {
     }
     case 'flow':
       return flowCommand(config, args)
+    case 'doctor': {
+      // an existing database is only read (no migration); the embedded one is started as usual
+      const conn = config.databaseUrl ? { handle: openDb(config.databaseUrl, { max: 2 }), close: () => Promise.resolve() } : await connect(config)
+      try {
+        process.exitCode = formatDoctorReport(await runDoctor(conn.handle.db))
+      } finally {
+        await conn.close()
+      }
+      return
+    }
     case 'token': {
       const [sub, name, role] = args
       if (sub !== 'create' || !name || !role) throw new Error('usage: orderflow token create <name> <role>')

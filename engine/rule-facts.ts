@@ -7,20 +7,39 @@ import type { Order } from './orders/order-model.ts'
  * exact decimal strings everywhere else.
  */
 export async function buildFacts(tx: Tx, order: Order): Promise<Record<string, unknown>> {
-  const stats = await sql<{ order_count: number; lifetime_value: string }>`
-    select count(*)::int as order_count, coalesce(sum(total), 0)::text as lifetime_value
-    from orders where customer_id = ${order.customer.id}`.execute(tx)
-  const { order_count = 1, lifetime_value = '0' } = stats.rows[0] ?? {}
+  const { customer, products } = await storedFacts(tx, order)
   return {
     order: orderFacts(order),
-    customer: {
-      email: order.customer.email,
-      orderCount: order_count,
-      lifetimeValue: Number(lifetime_value),
-      firstOrder: order_count <= 1,
-    },
+    customer: { email: order.customer.email, ...customer },
     lines: order.lines.map((l) => ({ ...l, unitPrice: Number(l.unitPrice) })),
-    products: await productFacts(tx, order),
+    products,
+  }
+}
+
+// Customer history and product data do not change while one transaction runs the order's steps,
+// so several rule nodes in one job share one lookup. Order facts are rebuilt every time: rules
+// earlier in the chain may have changed the order's attributes.
+const stored = new WeakMap<Tx, Map<number, ReturnType<typeof loadStoredFacts>>>()
+
+function storedFacts(tx: Tx, order: Order) {
+  let perTx = stored.get(tx)
+  if (!perTx) stored.set(tx, (perTx = new Map()))
+  let facts = perTx.get(order.id)
+  if (!facts) perTx.set(order.id, (facts = loadStoredFacts(tx, order)))
+  return facts
+}
+
+async function loadStoredFacts(tx: Tx, order: Order) {
+  const [stats, products] = await Promise.all([
+    sql<{ order_count: number; lifetime_value: string }>`
+      select count(*)::int as order_count, coalesce(sum(total), 0)::text as lifetime_value
+      from orders where customer_id = ${order.customer.id}`.execute(tx),
+    productFacts(tx, order),
+  ])
+  const { order_count = 1, lifetime_value = '0' } = stats.rows[0] ?? {}
+  return {
+    customer: { orderCount: order_count, lifetimeValue: Number(lifetime_value), firstOrder: order_count <= 1 },
+    products,
   }
 }
 

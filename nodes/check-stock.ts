@@ -87,6 +87,9 @@ export const checkStock = defineNode({
 type Config = z.output<typeof checkStock.config>
 type Short = { sku: string; quantity: number }
 
+const withNames = (order: NodeContext['order'], lines: Short[]) =>
+  lines.map((s) => ({ ...s, name: order.lines.find((l) => l.sku === s.sku)?.name || s.sku }))
+
 function shortBySku(lines: LineReservation[]): Short[] {
   const m = new Map<string, number>()
   for (const l of lines) if (l.short > 0) m.set(l.sku, (m.get(l.sku) ?? 0) + l.short)
@@ -112,13 +115,17 @@ async function handleShortage(
         `The refund for cancelled order ${order.id} failed (${refund.reason}); it will be retried.`,
       )
     await ctx.sendEmail('order-cancelled', {
-      data: { reason: 'out of stock', lines: short, refund: refund.amount },
+      data: {
+        reason: 'The items you ordered are out of stock.',
+        unavailable: withNames(order, short),
+        ...(refund.status === 'refunded' ? { refund: { amount: refund.amount } } : {}),
+      },
     })
     await ctx.setStatus('cancelled')
     return { cancelled: true, released, refund }
   }
   if (config.onShortage === 'dropship') {
-    const lines = short.map((s) => ({ ...s, name: order.lines.find((l) => l.sku === s.sku)?.name ?? s.sku }))
+    const lines = withNames(order, short)
     const supplierOrder = await tx
       .insertInto('supplier_orders')
       .values({
@@ -134,10 +141,9 @@ async function handleShortage(
     await ctx.sendEmail('dropship-supplier-order', {
       to: config.supplierEmail,
       data: {
-        supplier: config.supplierName,
+        supplier: { name: config.supplierName, email: config.supplierEmail },
         supplierOrderId: supplierOrder.id,
-        lines,
-        shipTo: order.shippingAddress,
+        dropshipLines: lines,
       },
     })
     await ctx.setAttributes({ dropship: { supplierOrderId: supplierOrder.id, lines: short } })
@@ -166,7 +172,7 @@ async function handleShortage(
   // the customer hears once per backorder, not on every re-check that finds it still short
   if (created > 0)
     await ctx.sendEmail('backorder-notice', {
-      data: { lines: short, expectedDate: expectedAt.toISOString().slice(0, 10) },
+      data: { backordered: withNames(order, short), expectedDate: expectedAt.toISOString().slice(0, 10) },
     })
   await ctx.setStatus(config.onShortage === 'partial' ? 'partially_backordered' : 'backordered')
   return { backordered: short, expectedAt }

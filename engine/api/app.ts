@@ -16,6 +16,7 @@ import { openApiDocument } from './openapi.ts'
 import { orderRoutes } from './orders.ts'
 import { ruleRoutes } from './rules.ts'
 import { mountExtraRoutes } from './extra-routes.ts'
+import { type IntakeRateLimit, intakeRateLimit, intakeRateLimitFromEnv } from './rate-limit.ts'
 import { systemRoutes } from './system.ts'
 import { tokenRoutes } from './tokens.ts'
 import { findActor } from './tokens-store.ts'
@@ -28,6 +29,8 @@ export interface AppDeps {
   editorDir?: string
   /** Largest accepted request body. (Default: 1 MiB) */
   maxBodyBytes?: number
+  /** Orders per minute per API token (POST /api/orders) and per channel (webhooks). (Default: env `ORDERFLOW_INTAKE_RATE_LIMIT`, else 3000; 0 = off) */
+  intakeRateLimit?: IntakeRateLimit
 }
 
 const EDITOR_DIST = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'editor', 'dist')
@@ -49,7 +52,12 @@ export function createApp(deps: AppDeps): Hono<Env> {
     // never a stack trace to clients
     return c.json({ error: { code: 'internal', message: 'Something went wrong on our side; it has been logged. Try again.' } }, 500)
   })
-  app.use('*', secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], frameSrc: ["'self'"], frameAncestors: ["'none'"] } }))
+  app.use('*', secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], frameSrc: ["'self'"], frameAncestors: ["'none'"], objectSrc: ["'none'"], baseUri: ["'self'"], formAction: ["'self'"] } }))
+  // API answers carry tokens' data: never kept by a browser or proxy cache
+  app.use('/api/*', async (c, next) => {
+    await next()
+    if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store')
+  })
   app.use('/api/*', bodyLimit({ maxSize: deps.maxBodyBytes ?? 1024 * 1024 }))
   app.use('/api/*', async (c, next) => {
     const header = c.req.header('Authorization')
@@ -63,6 +71,10 @@ export function createApp(deps: AppDeps): Hono<Env> {
     }
     await next()
   })
+  // intake is the one route a third party calls at volume: limit it per caller (see rate-limit.ts)
+  const limit = deps.intakeRateLimit ?? intakeRateLimitFromEnv()
+  app.post('/api/orders', intakeRateLimit(limit, (c) => c.get('actor') && `token:${c.get('actor').tokenId}`))
+  app.post('/api/channels/:channelId/webhook', intakeRateLimit(limit, (c) => `channel:${c.req.param('channelId')}`))
 
   const rules = deps.rules ?? new RuleEngineCache()
   app.route('/api', systemRoutes({ db }))

@@ -27,8 +27,8 @@ export function orderRoutes({ db }: { db: Db }) {
   const app = new Hono<Env>()
   app.post('/', guard({ summary: 'Receive an order (idempotent on channel + externalId)', roles: ['channel', 'operations'], body: orderInputSchema }), async (c) => {
     const input = await readBody(c, orderInputSchema)
-    const { id, created } = await receiveOrder(db, input)
-    return c.json({ ...(await orderDetail(db, id)).order, created }, created ? 201 : 200)
+    const { id, created, status } = await receiveOrder(db, input)
+    return c.json({ id, created, status, channel: input.channel, externalId: input.externalId }, created ? 201 : 200)
   })
   app.get('/', guard({ summary: 'List orders', roles: [...readers], query: listQuery }), async (c) => c.json(await listOrders(db, readQuery(c, listQuery))))
   app.get('/:id', guard({ summary: 'An order with its run timeline', roles: [...readers] }), async (c) => c.json(await orderDetail(db, idParam(c))))

@@ -37,12 +37,28 @@ export interface Actor {
   role: Role
 }
 
+// Token look-ups are cached for a few seconds: every request needs one, and intake is hot.
+// A revoke in this process clears the cache at once; other API processes see it within the TTL.
+const CACHE_TTL_MS = 5000
+const cache = new Map<string, { actor: Actor | undefined; until: number }>()
+
+export function forgetCachedTokens() {
+  cache.clear()
+}
+
 export async function findActor(db: Db, token: string): Promise<Actor | undefined> {
+  const hash = hashToken(token)
+  const hit = cache.get(hash)
+  if (hit && hit.until > Date.now()) return hit.actor
   const row = await db
     .selectFrom('api_tokens')
     .select(['id', 'name', 'role'])
-    .where('token_hash', '=', hashToken(token))
+    .where('token_hash', '=', hash)
     .where('revoked_at', 'is', null)
     .executeTakeFirst()
-  return row && { tokenId: row.id, name: row.name, role: row.role }
+  const actor = row && { tokenId: row.id, name: row.name, role: row.role }
+  if (cache.size > 10_000) cache.clear()
+  // unknown tokens are not cached: a token created in another process works at once
+  if (actor) cache.set(hash, { actor, until: Date.now() + CACHE_TTL_MS })
+  return actor
 }

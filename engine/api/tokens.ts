@@ -4,7 +4,7 @@ import { audit } from '../audit.ts'
 import type { Db } from '../db.ts'
 import { ApiError } from '../errors.ts'
 import { type Env, guard, idParam, readBody } from './guard.ts'
-import { ROLES, createToken } from './tokens-store.ts'
+import { ROLES, createToken, forgetCachedTokens } from './tokens-store.ts'
 
 const body = z.object({ name: z.string().min(1).max(200), role: z.enum(ROLES as [string, ...string[]]) })
 
@@ -24,6 +24,7 @@ export function tokenRoutes({ db }: { db: Db }) {
     const id = idParam(c)
     const row = await db.updateTable('api_tokens').set({ revoked_at: new Date() }).where('id', '=', id).where('revoked_at', 'is', null).returning('id').executeTakeFirst()
     if (!row) throw new ApiError(404, 'not_found', `Token ${id} does not exist or is revoked already.`)
+    forgetCachedTokens()
     await audit(db, c.get('actor').name, 'token.revoked', `token:${id}`)
     return c.json({ id, revoked: true })
   })

@@ -148,4 +148,46 @@ describe('pick list and label routes', () => {
     expect(r).toMatchObject({ status: 200, type: 'image/svg+xml; charset=utf-8', body: '<svg/>' })
     expect((await call('GET', '/api/shipments/999/label')).status).toBe(404)
   })
+
+  it('takes carrier events by tracking number; delivered becomes an order event', async () => {
+    const order = await addOrder(t.db, { lines: [{ sku: 'VASE-1', quantity: 1 }] })
+    await t.db
+      .insertInto('shipments')
+      .values({
+        order_id: order.id,
+        idempotency_key: 'k2',
+        carrier: 'SimPost',
+        service: 'express',
+        tracking_number: 'SPX2',
+        tracking_url: 'u',
+        label_svg: '<svg/>',
+        parcels: '[]',
+      })
+      .execute()
+    expect(
+      (await call('POST', '/api/carrier/events', { trackingNumber: 'SPX2', type: 'in_transit' })).body,
+    ).toMatchObject({ status: 'in_transit' })
+    const r = await call('POST', '/api/carrier/events', {
+      trackingNumber: 'SPX2',
+      type: 'delivered',
+      at: '2030-01-02T10:00:00Z',
+    })
+    expect(r).toMatchObject({
+      status: 201,
+      body: { orderId: order.id, status: 'delivered', event: { matched: false } },
+    })
+    const event = await t.db
+      .selectFrom('events')
+      .selectAll()
+      .where('order_id', '=', order.id)
+      .executeTakeFirstOrThrow()
+    expect(event).toMatchObject({
+      type: 'delivered',
+      source: 'carrier',
+      data: { trackingNumber: 'SPX2', deliveredAt: '2030-01-02T10:00:00.000Z' },
+    })
+    expect(
+      (await call('POST', '/api/carrier/events', { trackingNumber: 'NOPE', type: 'delivered' })).status,
+    ).toBe(404)
+  })
 })

@@ -5,6 +5,7 @@ import type { PickListStatus } from '../db-types.ts'
 import { ApiError, notFound } from '../errors.ts'
 import { confirmPick } from '../warehouse/confirm-pick.ts'
 import { notifyPicked } from '../warehouse/notify.ts'
+import { postEvent } from '../runner/events.ts'
 import { parseBody } from './products.ts'
 
 const confirmBody = z.object({
@@ -14,6 +15,11 @@ const confirmBody = z.object({
     .describe('what the picker scanned; SKUs may repeat'),
 })
 const STATUSES = ['open', 'released', 'picked'] as const
+const carrierEventBody = z.object({
+  trackingNumber: z.string().min(1).max(100),
+  type: z.enum(['in_transit', 'delivered', 'lost']),
+  at: z.iso.datetime({ offset: true }).optional().describe('when it happened (default: now)'),
+})
 
 /** Warehouse floor: pick lists to work on, pick confirmation, shipping labels. */
 export function warehouseRoutes({ db }: { db: Db }) {
@@ -84,6 +90,45 @@ export function warehouseRoutes({ db }: { db: Db }) {
       return confirmation
     })
     return c.json(result)
+  })
+
+  // a carrier's tracking webhook, matched by tracking number; `delivered` wakes await-delivery
+  app.post('/api/carrier/events', async (c) => {
+    const body = parseBody(carrierEventBody, await c.req.json().catch(() => ({})))
+    const at = body.at ? new Date(body.at) : new Date()
+    const result = await db.transaction().execute(async (tx) => {
+      const shipment = await tx
+        .selectFrom('shipments')
+        .select(['id', 'order_id', 'status'])
+        .where('tracking_number', '=', body.trackingNumber)
+        .forUpdate()
+        .executeTakeFirst()
+      if (!shipment) throw notFound('Shipment with tracking number', body.trackingNumber)
+      if (shipment.status !== 'delivered') {
+        await tx
+          .updateTable('shipments')
+          .set({ status: body.type, ...(body.type === 'delivered' ? { delivered_at: at } : {}) })
+          .where('id', '=', shipment.id)
+          .execute()
+      }
+      const event =
+        body.type === 'delivered'
+          ? await postEvent(
+              tx,
+              shipment.order_id,
+              'delivered',
+              { trackingNumber: body.trackingNumber, deliveredAt: at.toISOString() },
+              'carrier',
+            )
+          : undefined
+      return {
+        shipmentId: shipment.id,
+        orderId: shipment.order_id,
+        status: shipment.status === 'delivered' ? 'delivered' : body.type,
+        event,
+      }
+    })
+    return c.json(result, 201)
   })
 
   app.get('/api/shipments/:id/label', async (c) => {

@@ -1,5 +1,6 @@
 import type { Task } from 'graphile-worker'
 import type { Db } from '../db.ts'
+import { faultPoint } from '../faults.ts'
 import { smtpTransport } from './smtp.ts'
 import { currentShop } from './template-data.ts'
 
@@ -39,6 +40,7 @@ export async function deliverEmail(
       .execute()
     throw new Error(`Email ${emailId} to ${email.to_address} could not be sent: ${message}`, { cause })
   }
+  faultPoint('after-email-send')
   await db
     .updateTable('emails')
     .set({ status: 'sent', sent_at: new Date(), error: null })

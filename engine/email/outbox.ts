@@ -52,8 +52,8 @@ export async function queueEmail(
   tx: Executor,
   input: QueueEmailInput,
 ): Promise<{ inserted: boolean; email: OutboxEmail }> {
-  const existing = await findByKey(tx, input.key)
-  if (existing) return { inserted: false, email: existing }
+  // No look-up first: a key is used again only by a retry of a step that never committed, so
+  // the insert below almost never conflicts, and a conflict costs one wasted render.
   let rendered: Awaited<ReturnType<typeof renderLatest>>
   try {
     rendered = await renderLatest(tx, input.template, templateData(input.order, input.extra))
@@ -85,7 +85,7 @@ export async function queueEmail(
     .onConflict((oc) => oc.column('key').doNothing())
     .returningAll()
     .executeTakeFirst()
-  // a concurrent transaction committed the same key between our check and insert
+  // the key was used already (a second send in the same step, or a concurrent transaction)
   if (!row) return { inserted: false, email: (await findByKey(tx, input.key))! }
   if (queued) {
     // the job key makes a second enqueue for the same email replace, not duplicate, the job

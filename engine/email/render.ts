@@ -3,6 +3,7 @@ import { checkTemplate } from './check-template.ts'
 import { layoutSource } from './default-templates.ts'
 import { emailHelpers } from './helpers.ts'
 import { htmlToText } from './html-to-text.ts'
+import { sanitizeEmailHtml } from './sanitize-html.ts'
 import {
   problemFromError,
   TemplateError,
@@ -112,11 +113,13 @@ export function renderCompiled(compiled: Compiled, data: Record<string, unknown>
     }
   }
   if (problems.length) throw new TemplateError(problems)
-  const body = out.html ?? ''
+  // a merchant who writes a whole document (<html>...) opts out of our layout
+  const wholeDocument = /<html[\s>]/i.test(out.html ?? '')
+  // sanitised after rendering: no script, event handler or javascript: link survives, whatever the template did
+  const body = sanitizeEmailHtml(out.html ?? '', { document: wholeDocument })
   const email: RenderedEmail = {
     subject: (out.subject ?? '').replace(/\s+/g, ' ').trim(),
-    // a merchant who writes a whole document (<html>...) opts out of our layout
-    html: /<html[\s>]/i.test(body) ? body : wrapInLayout(body, out.subject ?? '', data.shop),
+    html: wholeDocument ? body : wrapInLayout(body, out.subject ?? '', data.shop),
     text: out.text?.trim() ? out.text : htmlToText(body),
   }
   const size =

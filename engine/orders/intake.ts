@@ -8,68 +8,45 @@ import type { OrderInput } from './order-model.ts'
  * The same (channel, externalId) again returns the order already there, never a second one, even
  * when both arrive at the same moment (the unique index decides; the loser reads the winner's row).
  */
-export async function receiveOrder(db: Db, input: OrderInput): Promise<{ id: number; created: boolean }> {
+export async function receiveOrder(db: Db, input: OrderInput): Promise<{ id: number; created: boolean; status: string }> {
   return db.transaction().execute(async (tx) => {
-    const existing = await findOrder(tx, input.channel, input.externalId)
-    if (existing) return { id: existing, created: false }
-    const customer = await tx
-      .insertInto('customers')
-      .values({ email: input.customer.email.toLowerCase(), name: input.customer.name })
-      .onConflict((oc) =>
-        oc.column('email').doUpdateSet({ name: sql`coalesce(nullif(excluded.name, ''), customers.name)` }),
+    // customer, order and lines in one statement (intake is the hot path)
+    const { rows } = await sql<{ id: number }>`
+      with c as (
+        insert into customers (email, name) values (${input.customer.email.toLowerCase()}, ${input.customer.name})
+        on conflict (email) do update set name = coalesce(nullif(excluded.name, ''), customers.name)
+        returning id
+      ), o as (
+        insert into orders (channel, external_id, customer_id, currency, shipping_address, billing_address,
+          shipping_method, payment_method, payment, subtotal, shipping_total, tax_total, total, tags, placed_at)
+        select ${input.channel}, ${input.externalId}, c.id, ${input.currency}, ${JSON.stringify(input.shippingAddress)}::jsonb,
+          ${input.billingAddress ? JSON.stringify(input.billingAddress) : null}::jsonb, ${input.shippingMethod},
+          ${input.paymentMethod}, ${JSON.stringify(input.payment)}::jsonb, ${input.totals.subtotal}::numeric,
+          ${input.totals.shipping}::numeric, ${input.totals.tax}::numeric, ${input.totals.total}::numeric,
+          ${input.tags}::text[], coalesce(${input.placedAt ?? null}::timestamptz, now())
+        from c
+        on conflict (channel, external_id) do nothing
+        returning id
+      ), l as (
+        insert into order_lines (order_id, line_no, sku, name, quantity, unit_price)
+        select o.id, t.line_no, t.sku, t.name, t.quantity, t.unit_price
+        from o, unnest(${input.lines.map((_, i) => i + 1)}::int[], ${input.lines.map((l) => l.sku)}::text[],
+          ${input.lines.map((l) => l.name ?? '')}::text[], ${input.lines.map((l) => l.quantity)}::int[],
+          ${input.lines.map((l) => l.unitPrice)}::numeric[]) as t(line_no, sku, name, quantity, unit_price)
       )
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    const order = await tx
-      .insertInto('orders')
-      .values({
-        channel: input.channel,
-        external_id: input.externalId,
-        customer_id: customer.id,
-        currency: input.currency,
-        shipping_address: JSON.stringify(input.shippingAddress),
-        billing_address: input.billingAddress ? JSON.stringify(input.billingAddress) : null,
-        shipping_method: input.shippingMethod,
-        payment_method: input.paymentMethod,
-        payment: JSON.stringify(input.payment),
-        subtotal: input.totals.subtotal,
-        shipping_total: input.totals.shipping,
-        tax_total: input.totals.tax,
-        total: input.totals.total,
-        tags: input.tags,
-        ...(input.placedAt ? { placed_at: input.placedAt } : {}),
-      })
-      .onConflict((oc) => oc.columns(['channel', 'external_id']).doNothing())
-      .returning('id')
-      .executeTakeFirst()
-    if (!order) {
-      // a concurrent request inserted it first; ours waited on the unique index and did nothing
-      return { id: (await findOrder(tx, input.channel, input.externalId))!, created: false }
+      select id from o`.execute(tx)
+    const inserted = rows[0]
+    if (!inserted) {
+      // it exists (or a concurrent request inserted it first: ours waited on the unique index)
+      const existing = await tx
+        .selectFrom('orders')
+        .select(['id', 'status'])
+        .where('channel', '=', input.channel)
+        .where('external_id', '=', input.externalId)
+        .executeTakeFirstOrThrow()
+      return { id: existing.id, created: false, status: existing.status }
     }
-    await tx
-      .insertInto('order_lines')
-      .values(
-        input.lines.map((l, i) => ({
-          order_id: order.id,
-          line_no: i + 1,
-          sku: l.sku,
-          name: l.name ?? '',
-          quantity: l.quantity,
-          unit_price: l.unitPrice,
-        })),
-      )
-      .execute()
-    await startRun(tx, order.id, input.flowId)
-    return { id: order.id, created: true }
+    await startRun(tx, inserted.id, input.flowId)
+    return { id: inserted.id, created: true, status: 'received' }
   })
-}
-
-async function findOrder(db: Db, channel: string, externalId: string): Promise<number | undefined> {
-  const row = await db
-    .selectFrom('orders')
-    .select('id')
-    .where('channel', '=', channel)
-    .where('external_id', '=', externalId)
-    .executeTakeFirst()
-  return row?.id
 }

@@ -18,6 +18,35 @@ export async function loadOrder(db: Executor, id: number, opts: { forUpdate?: bo
     .where('order_id', '=', id)
     .orderBy('line_no')
     .execute()
+  return orderFromRow(row, lines)
+}
+
+type OrderRow = {
+  id: number
+  channel: string
+  external_id: string
+  status: string
+  currency: string
+  customer_id: number
+  customer_email: string
+  customer_name: string
+  shipping_address: unknown
+  billing_address: unknown
+  shipping_method: string
+  payment_method: string
+  payment: Record<string, unknown>
+  subtotal: string
+  shipping_total: string
+  tax_total: string
+  total: string
+  attributes: Record<string, unknown>
+  tags: string[]
+  placed_at: Date
+}
+type LineRow = { line_no: number; sku: string; name: string; quantity: number; unit_price: string }
+
+/** Maps database rows to the order nodes see; shared by every loader so the shape cannot drift. */
+export function orderFromRow(row: OrderRow, lines: LineRow[]): Order {
   return {
     id: row.id,
     channel: row.channel,
@@ -34,6 +63,6 @@ export async function loadOrder(db: Executor, id: number, opts: { forUpdate?: bo
     totals: { subtotal: row.subtotal, shipping: row.shipping_total, tax: row.tax_total, total: row.total },
     attributes: row.attributes,
     tags: row.tags,
-    placedAt: row.placed_at,
+    placedAt: new Date(row.placed_at),
   }
 }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { Db } from '../db.ts'
+import type { Db, Executor } from '../db.ts'
 import { notFound } from '../errors.ts'
 import { loadOrder } from './load-order.ts'
 
@@ -59,11 +59,16 @@ export async function listOrders(db: Db, query: OrderListQuery) {
   }
 }
 
-/** The order with its run, its step timeline, events and emails. */
+/** The order with its run, its step timeline, events and emails, all from one snapshot. */
 export async function orderDetail(db: Db, id: number) {
+  return db.transaction().setIsolationLevel('repeatable read').execute((tx) => readDetail(tx, id))
+}
+
+async function readDetail(db: Executor, id: number) {
   const order = await loadOrder(db, id)
   if (!order) throw notFound('Order', id)
   const run = await db.selectFrom('runs').selectAll().where('order_id', '=', id).executeTakeFirst()
+  // one connection, so these run one after another; Promise.all only keeps the code flat
   const [steps, events, emails] = await Promise.all([
     run ? db.selectFrom('steps').selectAll().where('run_id', '=', run.id).orderBy('id').execute() : [],
     db.selectFrom('events').selectAll().where('order_id', '=', id).orderBy('id').execute(),

@@ -1,18 +1,20 @@
-import { sql } from 'kysely'
 import type { Selectable } from 'kysely'
+import { sql } from 'kysely'
 import { getNodeType } from '../../nodes/index.ts'
 import type { Db, Tx } from '../db.ts'
+import { faultPoint } from '../faults.ts'
 import type { StepsTable } from '../db-types.ts'
 import { ERROR_PORT } from '../graph.ts'
 import type { NodeContext, NodeResult } from '../node-contract.ts'
 import { portsOf } from '../node-contract.ts'
-import { loadOrder } from '../orders/load-order.ts'
+import type { Order } from '../orders/order-model.ts'
 import type { RunnerDeps } from './deps.ts'
 import { type CompiledFlow, loadFlowVersion, nextEdges } from './flow-cache.ts'
-import { enqueueSteps, enqueueWake, jobPriority } from './jobs.ts'
-import { nodeContext } from './node-context.ts'
+import { enqueueStep, enqueueSteps, enqueueWake, jobPriority } from './jobs.ts'
+import { loadHead } from './load-head.ts'
+import { flushOrder, nodeContext } from './node-context.ts'
 import { classify, retryDelayMs } from './retry-policy.ts'
-import { createStep, settleRun } from './run-state.ts'
+import { finishStep, settleRun } from './run-state.ts'
 import { findWake } from './wake.ts'
 
 type StepRow = Selectable<StepsTable>
@@ -28,19 +30,10 @@ interface WorkItem {
  */
 export async function executeStepJob(db: Db, deps: RunnerDeps, stepId: number, mode: 'run' | 'wake'): Promise<void> {
   await db.transaction().execute(async (tx) => {
-    const head = await tx
-      .selectFrom('steps')
-      .innerJoin('runs', 'runs.id', 'steps.run_id')
-      .select(['runs.order_id', 'runs.id as run_id'])
-      .where('steps.id', '=', stepId)
-      .executeTakeFirst()
-    if (!head) return
-    // The order row lock serialises this run's steps with events posted for the order.
-    const order = await loadOrder(tx, head.order_id, { forUpdate: true })
-    const step = await tx.selectFrom('steps').selectAll().where('id', '=', stepId).forUpdate().executeTakeFirst()
-    const run = await tx.selectFrom('runs').selectAll().where('id', '=', head.run_id).executeTakeFirst()
-    if (!order || !step || !run || !['running', 'waiting'].includes(run.status)) return
-    const flow = await loadFlowVersion(tx, run.flow_id, run.flow_version)
+    const head = await loadHead(tx, stepId)
+    if (!head || !['running', 'waiting'].includes(head.run.status)) return
+    const { step, run, order } = head
+    const flow = await loadFlowVersion(tx, run.flowId, run.flowVersion)
     let first: WorkItem
     if (mode === 'run') {
       if (step.status !== 'pending') return // a duplicate job after a crash: the step already ran
@@ -55,14 +48,19 @@ export async function executeStepJob(db: Db, deps: RunnerDeps, stepId: number, m
       }
       first = { step, wake }
     }
-    const chain = new Chain(tx, deps, flow, run.id, run.flow_id, run.flow_version, order)
+    const chain = new Chain(tx, deps, flow, run.id, run.flowId, run.flowVersion, order)
     await chain.execute(first)
+    if (chain.orderChanged) await flushOrder(tx, chain.order)
     await settleRun(tx, run.id, order.id, chain.failure)
+    faultPoint('before-step-commit')
   })
+  faultPoint('after-step-commit')
 }
 
 class Chain {
   failure: string | undefined
+  orderChanged = false
+  private savepoint = false
   constructor(
     private tx: Tx,
     private deps: RunnerDeps,
@@ -70,7 +68,7 @@ class Chain {
     private runId: number,
     private flowId: string,
     private flowVersion: number,
-    private order: NonNullable<Awaited<ReturnType<typeof loadOrder>>>,
+    public order: Order,
   ) {}
 
   async execute(first: WorkItem) {
@@ -104,10 +102,13 @@ class Chain {
     let wake = firstWake
     let result: NodeResult
     const ref = { id: step.id, runId: this.runId, nodeId: step.node_id, visit: step.visit, attempt, flowId: this.flowId, flowVersion: this.flowVersion }
-    await sql`savepoint orderflow_step`.execute(this.tx)
+    const before = { status: this.order.status, attributes: this.order.attributes, tags: this.order.tags, changed: this.orderChanged }
+    // one round trip: the previous step's savepoint is kept by releasing it, this step's opens
+    await sql.raw(this.savepoint ? 'release savepoint orderflow_step; savepoint orderflow_step' : 'savepoint orderflow_step').execute(this.tx)
+    this.savepoint = true
     try {
       for (let round = 0; ; round++) {
-        result = await def.run(parsed.data, nodeContext(this.tx, this.deps, ref, this.order, wake, state))
+        result = await def.run(parsed.data, nodeContext(this.tx, this.deps, ref, this.order, wake, state, () => (this.orderChanged = true)))
         if (!('wait' in result)) break
         state = result.state ?? state
         // an event that arrived before the run got here, or a deadline already past, ends the wait now
@@ -115,10 +116,11 @@ class Chain {
         if (!immediate || round > 20) break
         wake = immediate
       }
-      await sql`release savepoint orderflow_step`.execute(this.tx)
     } catch (error) {
-      await sql`rollback to savepoint orderflow_step`.execute(this.tx)
-      this.order = (await loadOrder(this.tx, this.order.id))! // drop in-memory changes of the failed try
+      await sql.raw('rollback to savepoint orderflow_step').execute(this.tx)
+      // drop the in-memory order changes of the failed try, as the rollback dropped its writes
+      Object.assign(this.order, { status: before.status, attributes: before.attributes, tags: before.tags })
+      this.orderChanged = before.changed
       return this.fail(step, attempt, startedAt, error, false, firstWake !== undefined)
     }
 
@@ -144,21 +146,24 @@ class Chain {
     if (port !== null && !portsOf(def, node.config).includes(port)) {
       return this.fail(step, attempt, startedAt, new Error(`the node returned output "${port}", which it does not declare`), true)
     }
-    await this.tx
-      .updateTable('steps')
-      .set({ status: 'completed', attempt, port, output: JSON.stringify(result.output ?? {}), error: null, started_at: startedAt, finished_at: now(), wait_events: null, wait_until: null })
-      .where('id', '=', step.id)
-      .execute()
-    return port === null ? [] : this.follow(step.node_id, port)
+    return finishStep(this.tx, {
+      stepId: step.id,
+      runId: this.runId,
+      status: 'completed',
+      attempt,
+      port,
+      output: result.output ?? {},
+      error: null,
+      startedAt,
+      finishedAt: now(),
+      next: port === null ? [] : this.targets(step.node_id, port),
+    })
   }
 
-  private async follow(nodeId: string, port: string): Promise<StepRow[]> {
-    const created: StepRow[] = []
-    for (const edge of nextEdges(this.flow, nodeId, port)) {
-      const target = this.flow.nodes.get(edge.target)!
-      created.push(await createStep(this.tx, this.runId, target.id, target.type))
-    }
-    return created
+  private targets(nodeId: string, port: string) {
+    const seen = new Map<string, string>()
+    for (const edge of nextEdges(this.flow, nodeId, port)) seen.set(edge.target, this.flow.nodes.get(edge.target)!.type)
+    return [...seen].map(([id, type]) => ({ nodeId: id, nodeType: type }))
   }
 
   private async fail(step: StepRow, attempt: number, startedAt: Date, error: unknown, permanent: boolean, waiting = false): Promise<StepRow[]> {
@@ -171,21 +176,23 @@ class Chain {
       await this.tx.updateTable('steps').set({ attempt, error: message, started_at: startedAt }).where('id', '=', step.id).execute()
       // a waiting step keeps waiting and is looked at again; a pending one runs again
       if (waiting) await enqueueWake(this.tx, step.id, { runAt, priority })
-      else {
-        await sql`select graphile_worker.add_job('run_step', json_build_object('stepId', ${step.id}::bigint),
-          run_at := ${runAt}::timestamptz, job_key := ${`step:${step.id}`}, priority := ${priority}::int)`.execute(this.tx)
-      }
+      else await enqueueStep(this.tx, step.id, { runAt, priority })
       return []
     }
     this.deps.log.error({ stepId: step.id, nodeId: step.node_id, attempt, err: message }, 'step failed permanently')
-    const handled = nextEdges(this.flow, step.node_id, ERROR_PORT).length > 0
-    await this.tx
-      .updateTable('steps')
-      .set({ status: 'failed', attempt, error: message, started_at: startedAt, finished_at: this.deps.clock.now(), port: handled ? ERROR_PORT : null })
-      .where('id', '=', step.id)
-      .execute()
-    if (handled) return this.follow(step.node_id, ERROR_PORT)
-    this.failure = `Node "${step.node_id}" failed: ${message}`
-    return []
+    const next = this.targets(step.node_id, ERROR_PORT)
+    if (next.length === 0) this.failure = `Node "${step.node_id}" failed: ${message}`
+    return finishStep(this.tx, {
+      stepId: step.id,
+      runId: this.runId,
+      status: 'failed',
+      attempt,
+      port: next.length > 0 ? ERROR_PORT : null,
+      output: { error: message },
+      error: message,
+      startedAt,
+      finishedAt: this.deps.clock.now(),
+      next,
+    })
   }
 }

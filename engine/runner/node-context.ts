@@ -1,4 +1,3 @@
-import { sql } from 'kysely'
 import type { Tx } from '../db.ts'
 import { queueEmail } from '../email/outbox.ts'
 import type { NodeContext, WakeEvent } from '../node-contract.ts'
@@ -15,7 +14,11 @@ export interface StepRef {
   flowVersion: number
 }
 
-/** Builds the `ctx` a node's run() receives; every write goes through the step's transaction. */
+/**
+ * Builds the `ctx` a node's run() receives; every write goes through the step's transaction.
+ * Order status and attributes change in memory (`markDirty`) and are written once per job by the
+ * runner, which holds the order's row lock the whole time.
+ */
 export function nodeContext(
   tx: Tx,
   deps: RunnerDeps,
@@ -23,6 +26,7 @@ export function nodeContext(
   order: Order,
   wake: NodeContext['wake'],
   state: Record<string, unknown>,
+  markDirty: () => void,
 ): NodeContext {
   const key = `step:${step.id}`
   return {
@@ -36,19 +40,11 @@ export function nodeContext(
       const { tags, ...rest } = patch
       order.attributes = { ...order.attributes, ...rest }
       if (Array.isArray(tags)) order.tags = tags.map(String)
-      await tx
-        .updateTable('orders')
-        .set({
-          attributes: sql`attributes || ${JSON.stringify(rest)}::jsonb`,
-          ...(Array.isArray(tags) ? { tags: order.tags } : {}),
-          updated_at: new Date(),
-        })
-        .where('id', '=', order.id)
-        .execute()
+      markDirty()
     },
     async setStatus(status) {
       order.status = status
-      await tx.updateTable('orders').set({ status, updated_at: new Date() }).where('id', '=', order.id).execute()
+      markDirty()
     },
     async sendEmail(template, opts = {}) {
       await queueEmail(tx, {
@@ -70,4 +66,13 @@ export function nodeContext(
 
 export function toWakeEvent(row: { id: number; type: string; data: Record<string, unknown>; created_at: Date }): WakeEvent {
   return { id: row.id, type: row.type, data: row.data, createdAt: row.created_at }
+}
+
+/** Writes the in-memory order changes of a job in one statement. */
+export async function flushOrder(tx: Tx, order: Order) {
+  await tx
+    .updateTable('orders')
+    .set({ status: order.status, attributes: JSON.stringify(order.attributes), tags: order.tags, updated_at: new Date() })
+    .where('id', '=', order.id)
+    .execute()
 }

@@ -1,8 +1,8 @@
+import { sql } from 'kysely'
 import type { Executor } from '../db.ts'
 import { ApiError } from '../errors.ts'
 import { loadFlowVersion } from './flow-cache.ts'
-import { enqueueStep, jobPriority } from './jobs.ts'
-import { createStep } from './run-state.ts'
+import { jobPriority } from './jobs.ts'
 
 /**
  * Starts the order's run on the flow's active version, in the caller's transaction (intake and
@@ -22,12 +22,17 @@ export async function startRun(db: Executor, orderId: number, flowId: string | u
   }
   const compiled = await loadFlowVersion(db, flow.id, flow.active_version)
   const trigger = compiled.nodes.get(compiled.triggerId)!
-  const run = await db
-    .insertInto('runs')
-    .values({ order_id: orderId, flow_id: flow.id, flow_version: flow.active_version, status: 'running' })
-    .returningAll()
-    .executeTakeFirstOrThrow()
-  const step = await createStep(db, run.id, trigger.id, trigger.type)
-  await enqueueStep(db, step.id, { priority: jobPriority({}) })
-  return run
+  // run, first step and its job in one statement: intake is the hot path
+  const { rows } = await sql<{ run_id: number; step_id: number }>`
+    with r as (
+      insert into runs (order_id, flow_id, flow_version, status)
+      values (${orderId}, ${flow.id}, ${flow.active_version}, 'running') returning id
+    ), s as (
+      insert into steps (run_id, node_id, node_type, status, visit)
+      select r.id, ${trigger.id}, ${trigger.type}, 'pending', 1 from r returning id, run_id
+    )
+    select s.run_id, s.id as step_id, graphile_worker.add_job('run_step', json_build_object('stepId', s.id),
+      job_key := 'step:' || s.id, priority := ${jobPriority({})}::int) as job
+    from s`.execute(db)
+  return { id: rows[0]!.run_id, flowId: flow.id, flowVersion: flow.active_version }
 }

@@ -99,3 +99,9 @@ export class NodeHarness<C> {
     }
   }
 }
+
+/** The output of a result that followed a port (undefined for a wait). */
+// biome-ignore lint/suspicious/noExplicitAny: test assertions read nested output freely
+export function outputOf(result: NodeResult): Record<string, any> | undefined {
+  return 'output' in result ? result.output : undefined
+}

@@ -183,7 +183,7 @@ export interface Template extends TemplateSummary {
   subject: string
   html: string
   text?: string | null
-  variables: (string | { name: string; description?: string; example?: unknown })[]
+  variables: (string | { path?: string; name?: string; description?: string; example?: unknown })[]
 }
 
 export interface TemplateError {

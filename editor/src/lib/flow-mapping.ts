@@ -78,3 +78,12 @@ export function groupProblems(problems: readonly GraphProblem[]): {
   }
   return { byNode, byEdge }
 }
+
+/** Where an order is on the canvas: each node's latest step status, as a highlight. */
+export function orderHighlight(steps: readonly { nodeId: string; status: string }[]): Map<string, 'done' | 'current' | 'failed'> {
+  const map = new Map<string, 'done' | 'current' | 'failed'>()
+  for (const s of steps) {
+    map.set(s.nodeId, s.status === 'failed' ? 'failed' : s.status === 'completed' ? 'done' : 'current')
+  }
+  return map
+}

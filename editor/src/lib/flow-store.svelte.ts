@@ -257,7 +257,7 @@ export class FlowStore {
     if (this.readOnly) return
     this.nodes = autoLayout(this.nodes, this.edges)
     this.changed()
-    setTimeout(() => void this.viewport?.fitView({ duration: 300, padding: 0.15 }), 30)
+    setTimeout(() => void this.viewport?.fitView({ duration: 200, padding: 0.15, maxZoom: 1 }), 30)
   }
 
   selectNode(id: string, focus = true): void {

@@ -1,20 +1,21 @@
 /** The screens, addressed by the location hash (`#/flows/default`), so reloads keep the place. */
 export type Route =
   | { name: 'flows' }
-  | { name: 'flow'; id: string; version?: number }
+  | { name: 'flow'; id: string; version?: number; /** show where this order is */ order?: number }
   | { name: 'templates'; key?: string }
   | { name: 'orders' }
   | { name: 'order'; id: number }
   | { name: 'home' }
 
 export function parseHash(hash: string): Route {
-  const parts = hash
-    .replace(/^#\/?/, '')
+  const [pathPart = '', queryPart = ''] = hash.replace(/^#\/?/, '').split('?')
+  const order = Number(new URLSearchParams(queryPart).get('order')) || undefined
+  const parts = pathPart
     .split('/')
     .filter(Boolean)
     .map((p) => decodeURIComponent(p))
   const [head, a, b, c] = parts
-  if (head === 'flows' && a && b === 'versions' && c && /^\d+$/.test(c)) return { name: 'flow', id: a, version: Number(c) }
+  if (head === 'flows' && a && b === 'versions' && c && /^\d+$/.test(c)) return { name: 'flow', id: a, version: Number(c), order }
   if (head === 'flows' && a) return { name: 'flow', id: a }
   if (head === 'flows') return { name: 'flows' }
   if (head === 'templates') return { name: 'templates', key: a }
@@ -28,8 +29,10 @@ export function hrefFor(route: Route): string {
   switch (route.name) {
     case 'flows':
       return '#/flows'
-    case 'flow':
-      return route.version ? `#/flows/${e(route.id)}/versions/${route.version}` : `#/flows/${e(route.id)}`
+    case 'flow': {
+      const base = route.version ? `#/flows/${e(route.id)}/versions/${route.version}` : `#/flows/${e(route.id)}`
+      return route.order ? `${base}?order=${route.order}` : base
+    }
     case 'templates':
       return route.key ? `#/templates/${e(route.key)}` : '#/templates'
     case 'orders':

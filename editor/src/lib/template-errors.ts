@@ -18,6 +18,10 @@ export function describeError(e: TemplateError): string {
 }
 
 /** A variable as listed beside the editor, whatever shape the API gives it. */
-export function variableName(v: string | { name: string }): string {
-  return typeof v === 'string' ? v : v.name
+export function variableName(v: string | { name?: string; path?: string }): string {
+  return typeof v === 'string' ? v : (v.path ?? v.name ?? '')
+}
+
+export function variableHelp(v: string | { description?: string }): string {
+  return typeof v === 'string' ? '' : (v.description ?? '')
 }

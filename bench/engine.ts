@@ -1,0 +1,101 @@
+import { sql } from 'kysely'
+import pino from 'pino'
+import { defaultServices } from '../engine/adapters/index.ts'
+import { seedTemplates } from '../engine/email/template-store.ts'
+import { receiveOrder } from '../engine/orders/intake.ts'
+import type { OrderInput } from '../engine/orders/order-model.ts'
+import { systemClock } from '../engine/node-contract.ts'
+import type { RunnerDeps } from '../engine/runner/deps.ts'
+import { RuleEngineCache } from '../engine/rules.ts'
+import { seed } from '../engine/seed/seed.ts'
+import { startWorker } from '../engine/worker.ts'
+import { ENGINE_WORKER_SETTINGS } from './settings.ts'
+import { type benchCluster, percentile } from './setup.ts'
+import { prepareSimulation, syntheticOrder } from './simulation.ts'
+
+type Cluster = Awaited<ReturnType<typeof benchCluster>>
+
+async function engineDb(cluster: Cluster) {
+  const db = await cluster.freshDb(ENGINE_WORKER_SETTINGS.concurrency + 24)
+  await seedTemplates(db.db)
+  await seed(db.db)
+  await prepareSimulation(db.db)
+  return db
+}
+
+function deps(): RunnerDeps {
+  return { services: defaultServices(), rules: new RuleEngineCache(), clock: systemClock, log: pino({ level: 'silent' }), maxAttempts: 5, retryBaseMs: 1000, maxChain: 50 }
+}
+
+async function insertOrders(db: Awaited<ReturnType<typeof engineDb>>, orders: OrderInput[], concurrency = 16) {
+  let next = 0
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < orders.length) await receiveOrder(db.db, orders[next++]!)
+    }),
+  )
+}
+
+async function waitAllFinished(db: Awaited<ReturnType<typeof engineDb>>, total: number, onSample?: () => void) {
+  for (;;) {
+    const r = await sql<{ n: number }>`select count(*)::int as n from runs where status in ('completed', 'failed', 'cancelled')`.execute(db.db)
+    onSample?.()
+    if (r.rows[0]!.n >= total) return
+    await new Promise((res) => setTimeout(res, 50))
+  }
+}
+
+async function latencies(db: Awaited<ReturnType<typeof engineDb>>) {
+  const rows = await sql<{ ms: number }>`select extract(epoch from (r.finished_at - o.created_at)) * 1000 as ms
+    from runs r join orders o on o.id = r.order_id where r.finished_at is not null order by 1`.execute(db.db)
+  const ms = rows.rows.map((r) => Number(r.ms))
+  return { p50: percentile(ms, 50), p95: percentile(ms, 95), p99: percentile(ms, 99) }
+}
+
+/** N orders queued at once, then one worker with the engine's settings drains them. */
+export async function engineBurst(cluster: Cluster, n: number) {
+  const db = await engineDb(cluster)
+  try {
+    await insertOrders(db, Array.from({ length: n }, (_, i) => syntheticOrder(i)))
+    await sql`analyze`.execute(db.db)
+    const rssBefore = process.memoryUsage().rss
+    let peakRss = rssBefore
+    const started = performance.now()
+    const worker = await startWorker({ db: db.db, pool: db.pool, deps: deps(), ...ENGINE_WORKER_SETTINGS })
+    await waitAllFinished(db, n, () => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss)
+    })
+    const seconds = (performance.now() - started) / 1000
+    await worker.stop()
+    const steps = (await sql<{ n: number }>`select count(*)::int as n from steps`.execute(db.db)).rows[0]!.n
+    const failed = (await sql<{ n: number }>`select count(*)::int as n from runs where status <> 'completed'`.execute(db.db)).rows[0]!.n
+    return { orders: n, seconds, ordersPerSecond: n / seconds, steps, stepsPerSecond: steps / seconds, notCompleted: failed, peakRssMb: peakRss / 2 ** 20, rssBeforeMb: rssBefore / 2 ** 20 }
+  } finally {
+    await db.drop()
+  }
+}
+
+/** Orders fed at a steady rate while the worker runs: latency from intake to completion at that load. */
+export async function engineSteady(cluster: Cluster, ratePerSecond: number, seconds: number) {
+  const db = await engineDb(cluster)
+  try {
+    const worker = await startWorker({ db: db.db, pool: db.pool, deps: deps(), ...ENGINE_WORKER_SETTINGS })
+    const total = ratePerSecond * seconds
+    const started = performance.now()
+    const inflight: Promise<unknown>[] = []
+    for (let i = 0; i < total; i++) {
+      const due = started + (i * 1000) / ratePerSecond
+      const wait = due - performance.now()
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait))
+      inflight.push(receiveOrder(db.db, syntheticOrder(i)))
+      if (inflight.length > 64) await Promise.all(inflight.splice(0, inflight.length))
+    }
+    await Promise.all(inflight)
+    const fedSeconds = (performance.now() - started) / 1000
+    await waitAllFinished(db, total)
+    await worker.stop()
+    return { ratePerSecond, orders: total, achievedIntakeRate: total / fedSeconds, ...(await latencies(db)) }
+  } finally {
+    await db.drop()
+  }
+}

@@ -1,0 +1,41 @@
+import { run } from 'graphile-worker'
+import { sql } from 'kysely'
+import { silentLogger } from '../engine/migrate.ts'
+import type { benchCluster } from './setup.ts'
+import { ENGINE_WORKER_SETTINGS } from './settings.ts'
+
+/** Raw graphile-worker throughput for no-op jobs, bulk-enqueued, with the engine's worker settings. */
+export async function floorBench(cluster: Awaited<ReturnType<typeof benchCluster>>, jobs: number) {
+  const db = await cluster.freshDb(ENGINE_WORKER_SETTINGS.concurrency + 4)
+  try {
+    for (let i = 0; i < jobs; i += 5000) {
+      const count = Math.min(5000, jobs - i)
+      await sql`select graphile_worker.add_jobs(array(
+        select row('noop', '{}'::json, null, null, null, null, null, null)::graphile_worker.job_spec
+        from generate_series(1, ${count})))`.execute(db.db)
+    }
+    await sql`analyze graphile_worker._private_jobs`.execute(db.db)
+    let done = 0
+    let finished!: () => void
+    const allDone = new Promise<void>((r) => (finished = r))
+    const started = performance.now()
+    const runner = await run({
+      pgPool: db.pool,
+      ...ENGINE_WORKER_SETTINGS,
+      noHandleSignals: true,
+      parsedCronItems: [],
+      logger: silentLogger,
+      taskList: {
+        noop: async () => {
+          if (++done === jobs) finished()
+        },
+      },
+    })
+    await allDone
+    const seconds = (performance.now() - started) / 1000
+    await runner.stop()
+    return { jobs, seconds, jobsPerSecond: jobs / seconds }
+  } finally {
+    await db.drop()
+  }
+}

@@ -1,0 +1,125 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { engineBurst, engineSteady } from './engine.ts'
+import { floorBench } from './floor.ts'
+import { intakeBench } from './intake.ts'
+import { emailBench, rulesBench } from './micro.ts'
+import { benchCluster, median } from './setup.ts'
+
+/**
+ * `npm run bench [-- --orders 5000 --runs 3 --rate 300 --intake-seconds 10]`: floor, engine,
+ * intake and micro benchmarks on one database server, medians of several runs, printed as a
+ * table and written to bench/results/<timestamp>.json.
+ */
+const { values } = parseArgs({
+  options: {
+    orders: { type: 'string', default: '5000' },
+    runs: { type: 'string', default: '3' },
+    rate: { type: 'string', default: '300' },
+    'steady-seconds': { type: 'string', default: '10' },
+    'intake-seconds': { type: 'string', default: '10' },
+    only: { type: 'string' },
+  },
+})
+const orders = Number(values.orders)
+const runs = Number(values.runs)
+const only = values.only?.split(',')
+const want = (part: string) => !only || only.includes(part)
+
+function summarise<T extends Record<string, number>>(samples: T[]): Record<keyof T, { median: number; min: number; max: number }> {
+  const out = {} as Record<keyof T, { median: number; min: number; max: number }>
+  for (const key of Object.keys(samples[0]!) as (keyof T)[]) {
+    const v = samples.map((s) => s[key] as number)
+    out[key] = { median: median(v), min: Math.min(...v), max: Math.max(...v) }
+  }
+  return out
+}
+
+const cluster = await benchCluster()
+const results: Record<string, unknown> = { machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() }, orders, runs }
+const log = (msg: string) => process.stderr.write(`${msg}\n`)
+try {
+  if (want('floor')) {
+    const s = []
+    for (let i = 0; i < runs; i++) {
+      s.push(await floorBench(cluster, Math.max(orders * 4, 10_000)))
+      log(`floor run ${i + 1}: ${s.at(-1)!.jobsPerSecond.toFixed(0)} jobs/s`)
+    }
+    results.floor = summarise(s)
+  }
+  if (want('engine')) {
+    const s = []
+    for (let i = 0; i < runs; i++) {
+      s.push(await engineBurst(cluster, orders))
+      log(`engine run ${i + 1}: ${s.at(-1)!.ordersPerSecond.toFixed(0)} orders/s, ${s.at(-1)!.stepsPerSecond.toFixed(0)} steps/s`)
+    }
+    results.engine = summarise(s)
+  }
+  if (want('steady')) {
+    const s = []
+    for (let i = 0; i < runs; i++) {
+      s.push(await engineSteady(cluster, Number(values.rate), Number(values['steady-seconds'])))
+      log(`steady run ${i + 1}: p99 ${s.at(-1)!.p99.toFixed(0)} ms at ${values.rate}/s`)
+    }
+    results.steady = summarise(s)
+  }
+  if (want('intake')) {
+    const s = []
+    for (let i = 0; i < runs; i++) {
+      s.push(await intakeBench(cluster, Number(values['intake-seconds'])))
+      log(`intake run ${i + 1}: ${s.at(-1)!.requestsPerSecond.toFixed(0)} req/s, p99 ${s.at(-1)!.p99Ms} ms`)
+    }
+    results.intake = summarise(s)
+  }
+  if (want('micro')) {
+    const r = []
+    const e = []
+    for (let i = 0; i < runs; i++) {
+      r.push(await rulesBench())
+      e.push(emailBench())
+    }
+    results.rules = summarise(r)
+    results.emails = summarise(e)
+  }
+} finally {
+  await cluster.stop()
+}
+
+const m = (part: string, key: string) => (results[part] as Record<string, { median: number }> | undefined)?.[key]?.median
+const floor = m('floor', 'jobsPerSecond')
+if (floor) {
+  results.ratios = {
+    engineStepsPerFloorJob: (m('engine', 'stepsPerSecond') ?? Number.NaN) / floor,
+    engineOrdersPerFloorJob: (m('engine', 'ordersPerSecond') ?? Number.NaN) / floor,
+  }
+}
+const rows: [string, string, number | undefined, string][] = [
+  ['floor', 'graphile-worker no-op jobs/s', floor, ''],
+  ['engine', 'orders/s (burst, default flow)', m('engine', 'ordersPerSecond'), ''],
+  ['engine', 'steps/s', m('engine', 'stepsPerSecond'), ''],
+  ['engine', 'peak RSS MB', m('engine', 'peakRssMb'), ''],
+  ['steady', `p50 ms intake→completion @${values.rate}/s`, m('steady', 'p50'), ''],
+  ['steady', 'p95 ms', m('steady', 'p95'), ''],
+  ['steady', 'p99 ms', m('steady', 'p99'), 'target < 2000'],
+  ['intake', 'POST /api/orders req/s', m('intake', 'requestsPerSecond'), 'target >= 1000'],
+  ['intake', 'p50 ms', m('intake', 'p50Ms'), ''],
+  ['intake', 'p99 ms', m('intake', 'p99Ms'), 'target < 50'],
+  ['intake', 'errors', m('intake', 'errors'), ''],
+  ['rules', 'rule-set evaluations/s', m('rules', 'evaluationsPerSecond'), ''],
+  ['emails', 'renders/s', m('emails', 'rendersPerSecond'), ''],
+  ['ratio', 'engine steps/s ÷ floor jobs/s', (results.ratios as Record<string, number> | undefined)?.engineStepsPerFloorJob, 'target >= 1'],
+  ['ratio', 'orders/s ÷ floor jobs/s', (results.ratios as Record<string, number> | undefined)?.engineOrdersPerFloorJob, ''],
+]
+console.log(`\norderflow benchmark — medians of ${runs} run(s), ${orders} orders, ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`)
+console.log(`${'part'.padEnd(8)} ${'measure'.padEnd(40)} ${'value'.padStart(12)}  note`)
+for (const [part, what, value, note] of rows) {
+  if (value === undefined) continue
+  console.log(`${part.padEnd(8)} ${what.padEnd(40)} ${(Number.isInteger(value) ? String(value) : value.toFixed(value < 10 ? 2 : 0)).padStart(12)}  ${note}`)
+}
+const dir = path.join('bench', 'results')
+fs.mkdirSync(dir, { recursive: true })
+const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+fs.writeFileSync(file, JSON.stringify(results, null, 2))
+console.log(`\nfull results: ${file}`)

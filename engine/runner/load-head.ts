@@ -1,0 +1,60 @@
+import { sql } from 'kysely'
+import type { Selectable } from 'kysely'
+import type { Tx } from '../db.ts'
+import type { StepsTable } from '../db-types.ts'
+import type { Order } from '../orders/order-model.ts'
+import { orderFromRow } from '../orders/load-order.ts'
+
+export interface Head {
+  step: Selectable<StepsTable>
+  run: { id: number; flowId: string; flowVersion: number; status: string }
+  order: Order
+}
+
+/**
+ * The step, its run and its order (with lines) in one round trip, locking the order row. That
+ * lock is the one lock of the runner: every change to an order's run (steps, events, cancel,
+ * retry) takes it first, so they serialise without deadlocks.
+ */
+export async function loadHead(tx: Tx, stepId: number): Promise<Head | undefined> {
+  const { rows } = await sql<Record<string, any>>`
+    select s.*, r.flow_id, r.flow_version, r.status as run_status, r.order_id,
+      o.channel, o.external_id, o.status as order_status, o.currency, o.customer_id,
+      c.email as customer_email, c.name as customer_name, o.shipping_address, o.billing_address,
+      o.shipping_method, o.payment_method, o.payment, o.subtotal, o.shipping_total, o.tax_total,
+      o.total, o.attributes, o.tags, o.placed_at,
+      (select coalesce(json_agg(json_build_object('line_no', l.line_no, 'sku', l.sku, 'name', l.name,
+          'quantity', l.quantity, 'unit_price', l.unit_price::text) order by l.line_no), '[]')
+        from order_lines l where l.order_id = o.id) as lines
+    from steps s
+    join runs r on r.id = s.run_id
+    join orders o on o.id = r.order_id
+    join customers c on c.id = o.customer_id
+    where s.id = ${stepId}
+    for update of o`.execute(tx)
+  const row = rows[0]
+  if (!row) return undefined
+  return {
+    step: {
+      id: row.id,
+      run_id: row.run_id,
+      node_id: row.node_id,
+      node_type: row.node_type,
+      visit: row.visit,
+      status: row.status,
+      attempt: row.attempt,
+      port: row.port,
+      output: row.output,
+      state: row.state,
+      error: row.error,
+      wait_events: row.wait_events,
+      wait_until: row.wait_until,
+      created_at: row.created_at,
+      started_at: row.started_at,
+      waiting_since: row.waiting_since,
+      finished_at: row.finished_at,
+    },
+    run: { id: row.run_id, flowId: row.flow_id, flowVersion: row.flow_version, status: row.run_status },
+    order: orderFromRow({ ...row, id: row.order_id, status: row.order_status } as never, row.lines),
+  }
+}

@@ -1,0 +1,95 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest'
+import { type Browser, launch, screenshot } from './browser.ts'
+import { sampleOrder } from './sample-order.ts'
+import { type E2EServer, startServer } from './server.ts'
+
+let server: E2EServer
+let b: Browser
+
+beforeAll(async () => {
+  server = await startServer()
+  b = await launch()
+  await b.page.goto(`${server.url}/?token=${server.adminToken}`)
+  await b.page.getByTestId('who').waitFor()
+}, 120_000)
+
+afterAll(async () => {
+  await b?.close()
+  await server?.close()
+})
+
+beforeEach(({ task, onTestFailed }) => {
+  onTestFailed(async () => {
+    await screenshot(b.page, `screens-${task.name}`)
+  })
+})
+
+afterEach(() => {
+  const errors = b.takeErrors()
+  expect(errors, 'console errors in the browser').toEqual([])
+})
+
+describe('orders', () => {
+  test('an order posted through the API completes on the orders page', async () => {
+    const { page } = b
+    const externalId = `E2E-${Date.now()}`
+    const created = await server.api('POST', '/orders', sampleOrder(externalId))
+    expect(created.status).toBe(201)
+    const id = created.body.id as number
+
+    await page.goto(`${server.url}/#/orders`)
+    const row = page.getByTestId(`order-row-${id}`)
+    await row.waitFor()
+    expect(await row.textContent()).toContain(externalId)
+    await row.click()
+    await page.waitForURL(new RegExp(`#/orders/${id}$`))
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 15_000 }).toBe('completed')
+    const timeline = page.getByTestId('timeline')
+    expect(await timeline.locator('li').count()).toBeGreaterThan(1)
+    expect(await timeline.textContent()).toContain('receive')
+  })
+})
+
+describe('templates', () => {
+  test('an edit changes the live preview; a broken template is refused with line and column', async () => {
+    const { page } = b
+    await page.goto(`${server.url}/#/templates/order-confirmation`)
+    const subject = page.getByTestId('preview-subject')
+    await subject.waitFor()
+
+    // replace the subject in its CodeMirror editor: the preview follows (debounced)
+    await page.getByTestId('code-subject').locator('.cm-content').click()
+    await page.keyboard.press('Control+a')
+    await page.keyboard.type('Preview check {{order.externalId}}')
+    await expect.poll(() => subject.textContent(), { timeout: 5000 }).toMatch(/^Preview check \S+/)
+
+    // the body too: the iframe shows the rendered HTML
+    const body = page.getByTestId('code-html-body').locator('.cm-content')
+    await body.click()
+    await page.keyboard.press('Control+a')
+    await page.keyboard.type('<p>Hello from the e2e test</p>\n<p>{{#if order}}unclosed</p>')
+    b.allow422()
+    await page.getByTestId('template-errors').waitFor({ timeout: 5000 })
+
+    // saving it is refused with where the problem is; the live version stays
+    await page.getByRole('button', { name: 'Save' }).click()
+    await page.getByText(/Not saved/).waitFor()
+    const errors = await page.getByTestId('template-errors').textContent()
+    expect(errors).toMatch(/line \d+(, column \d+)?/)
+    const live = await server.api('GET', '/templates/order-confirmation')
+    expect(live.body.subject).not.toContain('Preview check')
+
+    // fixed, it saves as a new version
+    await body.click()
+    await page.keyboard.press('Control+a')
+    await page.keyboard.type('<p>Hello from the e2e test</p>')
+    await expect.poll(() => page.getByTestId('template-errors').count(), { timeout: 5000 }).toBe(0)
+    const frame = page.frameLocator('[data-testid="preview-frame"]')
+    await expect.poll(() => frame.locator('body').textContent(), { timeout: 5000 }).toContain('Hello from the e2e test')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await page.getByText(/as version \d+/).waitFor()
+    const saved = await server.api('GET', '/templates/order-confirmation')
+    expect(saved.body.version).toBeGreaterThan(live.body.version)
+    expect(saved.body.subject).toBe('Preview check {{order.externalId}}')
+  })
+})

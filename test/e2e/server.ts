@@ -1,0 +1,49 @@
+import { ensureEditorBuilt } from './browser.ts'
+
+export interface E2EServer {
+  url: string
+  adminToken: string
+  close(): Promise<void>
+  /** A JSON request to the API as admin. */
+  api<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>
+}
+
+/**
+ * A full orderflow server for browser tests: the lead's `test/test-server.ts` (fresh test
+ * database, editor served from editor/dist). `E2E_BASE_URL` + `E2E_ADMIN_TOKEN` point the tests
+ * at a server that is already running instead (handy while working on the editor).
+ */
+export async function startServer(): Promise<E2EServer> {
+  ensureEditorBuilt()
+  let url: string
+  let adminToken: string
+  let close: () => Promise<void>
+  if (process.env.E2E_BASE_URL) {
+    url = process.env.E2E_BASE_URL.replace(/\/$/, '')
+    adminToken = process.env.E2E_ADMIN_TOKEN ?? ''
+    close = async () => {}
+  } else {
+    const modulePath = '../test-server.ts'
+    const { startTestServer } = (await import(/* @vite-ignore */ modulePath)) as {
+      startTestServer(): Promise<{ url: string; adminToken: string; close(): Promise<void> }>
+    }
+    const s = await startTestServer()
+    url = s.url.replace(/\/$/, '')
+    adminToken = s.adminToken
+    close = () => s.close()
+  }
+  return {
+    url,
+    adminToken,
+    close,
+    async api(method, path, body) {
+      const res = await fetch(`${url}/api${path}`, {
+        method,
+        headers: { authorization: `Bearer ${adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+      const text = await res.text()
+      return { status: res.status, body: text ? JSON.parse(text) : undefined }
+    },
+  }
+}
