@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['engine/**/*.test.ts', 'nodes/**/*.test.ts', 'test/**/*.test.ts'],
+    // the slow soak suite runs with `npm run test:soak`
+    exclude: ['test/soak/**', 'node_modules/**'],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -54,7 +54,8 @@ async function main(argv: string[]) {
       return flowCommand(config, args)
     case 'doctor': {
       // an existing database is only read (no migration); the embedded one is started as usual
-      const conn = config.databaseUrl ? { handle: openDb(config.databaseUrl, { max: 2 }), close: () => Promise.resolve() } : await connect(config)
+      const direct = config.databaseUrl ? openDb(config.databaseUrl, { max: 2 }) : undefined
+      const conn = direct ? { handle: direct, close: direct.close } : await connect(config)
       try {
         process.exitCode = formatDoctorReport(await runDoctor(conn.handle.db))
       } finally {

@@ -27,7 +27,7 @@ export async function connect(config: Config, log = createLogger()) {
   let embedded: EmbeddedDb | undefined
   let url = config.databaseUrl
   if (!url) {
-    embedded = await startEmbeddedDb(config.dataDir, (m) => log.info(m))
+    embedded = await startEmbeddedDb(config.dataDir, (m) => log.warn(m))
     url = embedded.url
     log.info({ dataDir: config.dataDir }, 'embedded PostgreSQL started')
   }

@@ -292,8 +292,6 @@ describe('order process end to end', () => {
     ).toBe('29.90')
     // the dropship and partial orders and this one fill the same batch (batchSize 3)
     const third = await place([{ sku: 'A-PEN-01', quantity: 1, unitPrice: '24.00' }], { flowId: 'dropship' })
-    await new Promise((r) => setTimeout(r, 3000))
-    for (const id of [dropship, partial, third]) console.log(id, JSON.stringify((await detail(id)).steps.map((s: any) => [s.nodeId, s.status, s.port, s.error, s.waitEvents, s.waitUntil])), JSON.stringify((await detail(id)).events))
     const [d, p, t3] = await Promise.all([finished(dropship), finished(partial), finished(third)])
     expect(ports(d)).toEqual([
       'in:next',

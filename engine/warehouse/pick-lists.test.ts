@@ -65,6 +65,18 @@ describe('pick lists', () => {
     expect(await status(fourth.pickListIds[0]!)).toBe('open')
   })
 
+  it('batch: concurrent orders fill batches exactly, never two half-empty ones', async () => {
+    await tx((x) => releaseDueLists(x, at(10_000)))
+    const placed = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        place([{ sku: 'P-B1', quantity: 1 }], { strategy: 'batch', batchSize: 5, priority: -10 }),
+      ),
+    )
+    const lists = new Set(placed.map((p) => p.pickListIds[0]))
+    expect(lists.size).toBe(2)
+    for (const id of lists) expect(await status(id!)).toBe('released')
+  })
+
   it('batch: ...or when T minutes have passed, by the injected clock', async () => {
     await tx((x) => releaseDueLists(x, at(99))) // the batch left open above
     const a = await place([{ sku: 'P-A2', quantity: 1 }], {

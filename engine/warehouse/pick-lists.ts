@@ -109,6 +109,10 @@ async function listFor(tx: Tx, zone: string | null, opts: PickOptions): Promise<
     .where('status', '=', 'open')
   q = zone === null ? q.where('zone', 'is', null) : q.where('zone', '=', zone)
   q = wave ? q.where('wave', '=', wave.toISOString()) : q.where('priority', '=', priority)
+  // find-or-create must not race: two orders arriving together would each open a half-empty
+  // batch. A transaction lock per batch key makes them take turns (held until the step commits).
+  const key = `pick_list:${strategy}:${zone ?? ''}:${wave?.toISOString() ?? priority}`
+  await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(tx)
   const open = await q.orderBy('id').limit(1).forUpdate().executeTakeFirst()
   if (open) {
     if (wave)

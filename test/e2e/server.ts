@@ -5,6 +5,7 @@ export interface E2EServer {
   adminToken: string
   close(): Promise<void>
   /** A JSON request to the API as admin. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests read answers loosely and assert on them
   api<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>
 }
 
@@ -24,9 +25,16 @@ export async function startServer(): Promise<E2EServer> {
     close = async () => {}
   } else {
     const modulePath = '../test-server.ts'
-    const { startTestServer } = (await import(/* @vite-ignore */ modulePath)) as {
-      startTestServer(): Promise<{ url: string; adminToken: string; close(): Promise<void> }>
+    let mod: { startTestServer(): Promise<{ url: string; adminToken: string; close(): Promise<void> }> }
+    try {
+      mod = await import(/* @vite-ignore */ modulePath)
+    } catch (cause) {
+      throw new Error(
+        'Browser tests need test/test-server.ts (startTestServer), or E2E_BASE_URL and E2E_ADMIN_TOKEN of a running orderflow.',
+        { cause },
+      )
     }
+    const { startTestServer } = mod
     const s = await startTestServer()
     url = s.url.replace(/\/$/, '')
     adminToken = s.adminToken

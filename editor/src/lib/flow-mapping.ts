@@ -12,6 +12,10 @@ export interface CardData extends Record<string, unknown> {
 export type CanvasNode = Node<CardData, 'card'>
 export type CanvasEdge = Edge
 
+/** A card's usual size; NodeCard.svelte's CSS sets the width. */
+export const CARD_WIDTH = 220
+export const CARD_HEIGHT = 96
+
 /** The single input handle's id on every node. */
 export const INPUT_HANDLE = 'in'
 
@@ -25,6 +29,9 @@ export function toCanvas(graph: Graph): { nodes: CanvasNode[]; edges: CanvasEdge
       id: n.id,
       type: 'card',
       position: { x: n.position?.x ?? 0, y: n.position?.y ?? 0 },
+      // size hints for nodes not measured yet (off screen on big flows): fitView needs them
+      initialWidth: CARD_WIDTH,
+      initialHeight: CARD_HEIGHT,
       data: { type: n.type, label: n.label, config: n.config ?? {}, problems: [] },
     }),
   )

@@ -4,6 +4,8 @@ import type { Flow, Graph, GraphProblem, NodeTypeInfo } from './api-types.ts'
 import { autoLayout } from './auto-layout.ts'
 import { copyFragment, type Fragment, pasteFragment } from './clipboard.ts'
 import {
+  CARD_HEIGHT,
+  CARD_WIDTH,
   type CanvasEdge,
   type CanvasNode,
   edgeId,
@@ -122,6 +124,8 @@ export class FlowStore {
       id,
       type: 'card',
       position: { x: Math.round(at.x), y: Math.round(at.y) },
+      initialWidth: CARD_WIDTH,
+      initialHeight: CARD_HEIGHT,
       data: { type, config: defaultConfig(def.configSchema), problems: [] },
       selected: true,
     }
