@@ -23,8 +23,8 @@ async function engineDb(cluster: Cluster) {
   return db
 }
 
-function deps(): RunnerDeps {
-  return { services: defaultServices(), rules: new RuleEngineCache(), clock: systemClock, log: pino({ level: 'silent' }), maxAttempts: 5, retryBaseMs: 1000, maxChain: 50 }
+function deps(db: Awaited<ReturnType<typeof engineDb>>): RunnerDeps {
+  return { services: defaultServices(db.db), rules: new RuleEngineCache(), clock: systemClock, log: pino({ level: 'silent' }), maxAttempts: 5, retryBaseMs: 1000, maxChain: 50 }
 }
 
 async function insertOrders(db: Awaited<ReturnType<typeof engineDb>>, orders: OrderInput[], concurrency = 16) {
@@ -61,7 +61,7 @@ export async function engineBurst(cluster: Cluster, n: number) {
     const rssBefore = process.memoryUsage().rss
     let peakRss = rssBefore
     const started = performance.now()
-    const worker = await startWorker({ db: db.db, pool: db.pool, deps: deps(), ...ENGINE_WORKER_SETTINGS })
+    const worker = await startWorker({ db: db.db, pool: db.pool, deps: deps(db), ...ENGINE_WORKER_SETTINGS })
     await waitAllFinished(db, n, () => {
       peakRss = Math.max(peakRss, process.memoryUsage().rss)
     })
@@ -79,7 +79,7 @@ export async function engineBurst(cluster: Cluster, n: number) {
 export async function engineSteady(cluster: Cluster, ratePerSecond: number, seconds: number) {
   const db = await engineDb(cluster)
   try {
-    const worker = await startWorker({ db: db.db, pool: db.pool, deps: deps(), ...ENGINE_WORKER_SETTINGS })
+    const worker = await startWorker({ db: db.db, pool: db.pool, deps: deps(db), ...ENGINE_WORKER_SETTINGS })
     const total = ratePerSecond * seconds
     const started = performance.now()
     const inflight: Promise<unknown>[] = []

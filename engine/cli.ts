@@ -5,6 +5,7 @@ import { getFlow, createFlow, saveDraft } from './flows/flows.ts'
 import { connect, startOrderflow } from './server.ts'
 import { openDb } from './db.ts'
 import { formatDoctorReport, runDoctor } from './doctor.ts'
+import { SIMULATE_USAGE, simulateCommand } from './simulate/cli-command.ts'
 
 const USAGE = `orderflow <command>
 
@@ -16,6 +17,7 @@ const USAGE = `orderflow <command>
   flow import <file>    create or update a flow from an exported JSON file
   token create <name> <role>   create an API token (roles: admin, operations, merchant, analyst, warehouse, channel)
   doctor                check the engine's invariants on the database; prints violations, exits 1 if any
+  ${SIMULATE_USAGE}
 
 Environment: DATABASE_URL, PORT, ORDERFLOW_DATA_DIR, ORDERFLOW_ADMIN_TOKEN, SMTP_URL, ORDERFLOW_CONCURRENCY`
 
@@ -52,6 +54,8 @@ async function main(argv: string[]) {
     }
     case 'flow':
       return flowCommand(config, args)
+    case 'simulate':
+      return simulateCommand(config, args)
     case 'doctor': {
       // an existing database is only read (no migration); the embedded one is started as usual
       const direct = config.databaseUrl ? openDb(config.databaseUrl, { max: 2 }) : undefined

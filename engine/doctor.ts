@@ -23,7 +23,8 @@ interface Check {
   /** tables that must exist for the check to apply */
   needs?: string[]
   message: string
-  query: ReturnType<typeof sql<Record<string, unknown>>>
+  /** `settle`: seconds an outside effect may go unrecorded (a step in flight) */
+  query: (settle: number) => ReturnType<typeof sql<Record<string, unknown>>>
 }
 
 const jobWithKey = (key: ReturnType<typeof sql>) =>
@@ -34,14 +35,14 @@ const CHECKS: Check[] = [
     name: 'one-run-per-order',
     severity: 'error',
     message: 'every order has exactly one run (intake and run start commit together)',
-    query: sql`select o.id as order_id, count(r.id)::int as runs from orders o left join runs r on r.order_id = o.id
+    query: () => sql`select o.id as order_id, count(r.id)::int as runs from orders o left join runs r on r.order_id = o.id
       group by o.id having count(r.id) <> 1 order by o.id`,
   },
   {
     name: 'pending-step-has-job',
     severity: 'error',
     message: 'every pending step of an open run has a run_step job that can still run (else the run never moves)',
-    query: sql`select s.id as step_id, s.node_id, r.order_id from steps s join runs r on r.id = s.run_id
+    query: () => sql`select s.id as step_id, s.node_id, r.order_id from steps s join runs r on r.id = s.run_id
       where s.status = 'pending' and r.status in ('running', 'waiting')
         and not ${jobWithKey(sql`'step:' || s.id`)} order by s.id`,
   },
@@ -49,7 +50,7 @@ const CHECKS: Check[] = [
     name: 'deadline-has-job',
     severity: 'error',
     message: 'every step waiting with a deadline has a wake_step job',
-    query: sql`select s.id as step_id, s.node_id, r.order_id, s.wait_until from steps s join runs r on r.id = s.run_id
+    query: () => sql`select s.id as step_id, s.node_id, r.order_id, s.wait_until from steps s join runs r on r.id = s.run_id
       where s.status = 'waiting' and s.wait_until is not null and r.status in ('running', 'waiting')
         and not ${jobWithKey(sql`'wake:' || s.id`)} order by s.id`,
   },
@@ -57,7 +58,7 @@ const CHECKS: Check[] = [
     name: 'matched-event-has-job',
     severity: 'error',
     message: 'a step waiting for an event that is already there has a wake_step job to take it',
-    query: sql`select s.id as step_id, s.node_id, r.order_id, e.id as event_id, e.type from steps s
+    query: () => sql`select s.id as step_id, s.node_id, r.order_id, e.id as event_id, e.type from steps s
       join runs r on r.id = s.run_id
       join lateral (select id, type from events e where e.order_id = r.order_id and e.consumed_by_step is null
         and e.type = any(s.wait_events) order by e.id limit 1) e on true
@@ -68,20 +69,20 @@ const CHECKS: Check[] = [
     name: 'open-run-has-open-step',
     severity: 'error',
     message: 'a running or waiting run has a pending or waiting step (else it should have completed)',
-    query: sql`select r.id as run_id, r.order_id, r.status from runs r where r.status in ('running', 'waiting')
+    query: () => sql`select r.id as run_id, r.order_id, r.status from runs r where r.status in ('running', 'waiting')
       and not exists (select 1 from steps s where s.run_id = r.id and s.status in ('pending', 'running', 'waiting')) order by r.id`,
   },
   {
     name: 'email-key-once',
     severity: 'error',
     message: 'each email key is in the outbox once',
-    query: sql`select key, count(*)::int as copies from emails group by key having count(*) > 1 order by key`,
+    query: () => sql`select key, count(*)::int as copies from emails group by key having count(*) > 1 order by key`,
   },
   {
     name: 'queued-email-has-job',
     severity: 'error',
     message: 'every queued email has a deliver_email job (else it is never sent)',
-    query: sql`select e.id as email_id, e.order_id, e.template from emails e where e.status = 'queued'
+    query: () => sql`select e.id as email_id, e.order_id, e.template from emails e where e.status = 'queued'
       and not ${jobWithKey(sql`'email:' || e.id`)} order by e.id`,
   },
   {
@@ -89,7 +90,7 @@ const CHECKS: Check[] = [
     severity: 'error',
     needs: ['inventory', 'reservations'],
     message: 'inventory.reserved equals the sum of open reservations, and never exceeds on hand',
-    query: sql`select i.sku, i.on_hand, i.reserved, coalesce(r.open, 0)::int as open_reservations from inventory i
+    query: () => sql`select i.sku, i.on_hand, i.reserved, coalesce(r.open, 0)::int as open_reservations from inventory i
       left join (select sku, sum(quantity) as open from reservations where status = 'reserved' group by sku) r on r.sku = i.sku
       where i.reserved <> coalesce(r.open, 0) or i.reserved > i.on_hand or i.on_hand < 0 order by i.sku`,
   },
@@ -98,7 +99,7 @@ const CHECKS: Check[] = [
     severity: 'error',
     needs: ['payments'],
     message: 'no order has more than one captured payment, or captured more than its total',
-    query: sql`select p.order_id, count(*)::int as captures, sum(p.amount)::text as captured, o.total::text as total
+    query: () => sql`select p.order_id, count(*)::int as captures, sum(p.amount)::text as captured, o.total::text as total
       from payments p join orders o on o.id = p.order_id where p.status = 'captured'
       group by p.order_id, o.total having count(*) > 1 or sum(p.amount) > o.total order by p.order_id`,
   },
@@ -107,24 +108,23 @@ const CHECKS: Check[] = [
     severity: 'error',
     needs: ['simulated_provider_charges'],
     message: 'the payment provider captured each order at most once',
-    query: sql`select order_id, count(*)::int as charges from simulated_provider_charges
+    query: () => sql`select order_id, count(*)::int as charges from simulated_provider_charges
       where kind = 'capture' and status = 'captured' group by order_id having count(*) > 1 order by order_id`,
   },
   {
     name: 'provider-charge-recorded',
     severity: 'error',
     needs: ['simulated_provider_charges', 'payments'],
-    message: 'every capture at the provider is recorded as a payment once its step has finished',
-    query: sql`select c.key, c.order_id, c.amount::text from simulated_provider_charges c
-      join steps s on c.key = 'step:' || s.id
-      where c.kind = 'capture' and c.status = 'captured' and s.status <> 'pending'
+    message: 'every capture at the provider is recorded as a payment under its idempotency key (else money was taken for a step that no longer exists)',
+    query: (settle) => sql`select c.key, c.order_id, c.amount::text, c.created_at from simulated_provider_charges c
+      where c.kind = 'capture' and c.status = 'captured' and c.created_at < now() - make_interval(secs => ${settle})
         and not exists (select 1 from payments p where p.idempotency_key = c.key and p.status = 'captured') order by c.key`,
   },
   {
     name: 'exhausted-jobs',
     severity: 'warning',
     message: 'jobs that failed every attempt (graphile-worker gave up on them); see last_error',
-    query: sql`select j.id as job_id, t.identifier as task, j.key, j.attempts, left(j.last_error, 200) as last_error
+    query: () => sql`select j.id as job_id, t.identifier as task, j.key, j.attempts, left(j.last_error, 200) as last_error
       from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
       where j.attempts >= j.max_attempts order by j.id`,
   },
@@ -132,19 +132,30 @@ const CHECKS: Check[] = [
     name: 'locked-by-dead-worker',
     severity: 'warning',
     message: 'jobs locked for over a minute by a worker with no heartbeat row (released once a live worker reaps it)',
-    query: sql`select j.id as job_id, j.key, j.locked_by, j.locked_at from graphile_worker._private_jobs j
+    query: () => sql`select j.id as job_id, j.key, j.locked_by, j.locked_at from graphile_worker._private_jobs j
       where j.locked_at < now() - interval '1 minute'
         and not exists (select 1 from worker_processes w where j.locked_by = any(w.graphile_worker_ids)) order by j.id`,
   },
 ]
 
+export interface DoctorOptions {
+  /** Rows shown per violated check. (Default: 20) */
+  limit?: number
+  /**
+   * Seconds an outside effect (a capture at the provider) may go unrecorded before it counts:
+   * a step in flight has charged but not committed yet. Pass 0 on a quiet database. (Default: 60)
+   */
+  settleSeconds?: number
+}
+
 /** Runs every check; returns the violated ones (an empty list means all is well). */
-export async function runDoctor(db: Db, opts: { limit?: number } = {}): Promise<Violation[]> {
+export async function runDoctor(db: Db, opts: DoctorOptions = {}): Promise<Violation[]> {
   const limit = opts.limit ?? 20
+  const settle = opts.settleSeconds ?? 60
   const violations: Violation[] = []
   for (const check of CHECKS) {
     if (check.needs && !(await tablesExist(db, check.needs))) continue
-    const { rows } = await check.query.execute(db)
+    const { rows } = await check.query(settle).execute(db)
     if (rows.length === 0) continue
     violations.push({ check: check.name, severity: check.severity, message: check.message, rows: rows.slice(0, limit), count: rows.length })
   }

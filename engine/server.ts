@@ -42,8 +42,8 @@ export async function connect(config: Config, log = createLogger()) {
   }
 }
 
-export function runnerDeps(log = createLogger()): RunnerDeps {
-  return { services: defaultServices(), rules: new RuleEngineCache(), clock: systemClock, log, maxAttempts: 5, retryBaseMs: 1000, maxChain: 50 }
+export function runnerDeps(db: DbHandle['db'], log = createLogger()): RunnerDeps {
+  return { services: defaultServices(db), rules: new RuleEngineCache(), clock: systemClock, log, maxAttempts: 5, retryBaseMs: 1000, maxChain: 50 }
 }
 
 /** `orderflow start` (API + worker + editor) and `orderflow worker` (worker only). */
@@ -56,7 +56,7 @@ export async function startOrderflow(config: Config, opts: { api: boolean; worke
   await seedTemplates(db)
   await seed(db)
   const loginToken = await adminToken(db, config)
-  const deps = runnerDeps(log)
+  const deps = runnerDeps(db, log)
   let worker: OrderflowWorker | undefined
   if (opts.worker) {
     worker = await startWorker({ db, pool, deps, concurrency: config.concurrency, deadAfterSeconds: config.deadWorkerAfterSeconds })

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { faultPoint } from '../engine/faults.ts'
 import { defineNode } from '../engine/node-contract.ts'
 
 /**
@@ -48,6 +49,7 @@ export const pay = defineNode({
       method: order.paymentMethod,
       payment: order.payment,
     })
+    faultPoint('during-payment-capture')
     const captured = result.status === 'captured'
     await tx
       .insertInto('payments')

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import pino from 'pino'
 import { defaultServices } from '../engine/adapters/index.ts'
 import { createApp } from '../engine/api/app.ts'
@@ -11,6 +12,14 @@ import { seed } from '../engine/seed/seed.ts'
 import { type OrderflowWorker, startWorker } from '../engine/worker.ts'
 import { createTestDb } from './test-db.ts'
 
+/** A clock tests can move forward; `Harness.advance` also makes jobs due in its time run now. */
+export class TestClock implements Clock {
+  offsetMs = 0
+  now() {
+    return new Date(Date.now() + this.offsetMs)
+  }
+}
+
 export interface Harness {
   db: Awaited<ReturnType<typeof createTestDb>>['db']
   pool: Awaited<ReturnType<typeof createTestDb>>['pool']
@@ -21,6 +30,12 @@ export interface Harness {
   /** An in-memory request to the API (no server), as admin unless a token is given. */
   api(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: any }>
   worker(opts?: { deadAfterSeconds?: number }): Promise<OrderflowWorker>
+  /**
+   * Moves the harness's TestClock forward (pass `clock: new TestClock()` to createHarness) and
+   * makes every job whose run_at has passed in clock time due now, so deadlines fire through the
+   * real job path.
+   */
+  advance(ms: number): Promise<void>
   close(): Promise<void>
 }
 
@@ -35,7 +50,7 @@ export async function createHarness(opts: { services?: NodeServices; clock?: Clo
   if (opts.seed !== false) await seed(db)
   const log = pino({ level: process.env.LOG_LEVEL ?? 'silent' })
   const deps: RunnerDeps = {
-    services: opts.services ?? defaultServices(),
+    services: opts.services ?? defaultServices(db),
     rules: new RuleEngineCache(),
     clock: opts.clock ?? systemClock,
     log,
@@ -73,6 +88,14 @@ export async function createHarness(opts: { services?: NodeServices; clock?: Clo
       const w = await startWorker({ db, pool, deps, concurrency: 4, pollInterval: 100, ...o })
       workers.push(w)
       return w
+    },
+    async advance(ms) {
+      const clock = deps.clock
+      if (!(clock instanceof TestClock)) throw new Error('advance() needs createHarness({ clock: new TestClock() })')
+      clock.offsetMs += ms
+      await sql`update graphile_worker._private_jobs set run_at = now()
+        where run_at <= ${clock.now()}::timestamptz and run_at > now() and locked_at is null`.execute(db)
+      await sql`select pg_notify('jobs:insert', '{"count":1}')`.execute(db)
     },
     async close() {
       for (const w of workers) await w.stop()

@@ -19,7 +19,7 @@ function freePort(): Promise<number> {
 }
 
 async function start(port: number) {
-  const env = { ...process.env, PORT: String(port), ORDERFLOW_DATA_DIR: dataDir, LOG_LEVEL: 'warn' }
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), ORDERFLOW_DATA_DIR: dataDir, LOG_LEVEL: 'warn' }
   delete env.DATABASE_URL
   delete env.ORDERFLOW_ADMIN_TOKEN
   delete env.VITEST

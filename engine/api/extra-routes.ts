@@ -4,7 +4,9 @@ import { auditRoutes } from './audit.ts'
 import { channelRoutes } from './channels.ts'
 import type { Env } from './guard.ts'
 import { metricsRoutes } from './metrics.ts'
+import { productRoutes } from './products.ts'
 import { templateRoutes } from './templates.ts'
+import { warehouseRoutes } from './warehouse.ts'
 
 /** Route groups of the order-process and email layers (each guards its own routes). */
 export function mountExtraRoutes(app: Hono<Env>, deps: { db: Db }) {
@@ -12,4 +14,7 @@ export function mountExtraRoutes(app: Hono<Env>, deps: { db: Db }) {
   app.route('/api/channels', channelRoutes(deps))
   app.route('/api/audit', auditRoutes(deps))
   app.route('/api', metricsRoutes(deps))
+  // these two use full paths (/api/products, /api/pick-lists, ...)
+  app.route('/', productRoutes(deps))
+  app.route('/', warehouseRoutes(deps))
 }

@@ -1,8 +1,10 @@
+import { type Env, guard } from './guard.ts'
 import { Hono } from 'hono'
 import { z } from 'zod'
 import type { Db } from '../db.ts'
 import { ApiError, notFound } from '../errors.ts'
 import { adjustStock } from '../warehouse/adjust-stock.ts'
+import { notifyRestocked } from '../warehouse/notify.ts'
 import { type ProductRow, productJson } from '../warehouse/products.ts'
 
 const dimension = z.number().int().positive().max(10_000)
@@ -69,7 +71,7 @@ const columns = (p: z.infer<typeof productPatch>) => ({
 
 /** The catalogue and stock levels: `/api/products`, `/api/inventory/:sku/adjust`. */
 export function productRoutes({ db }: { db: Db }) {
-  const app = new Hono()
+  const app = new Hono<Env>()
   const load = (sku: string) =>
     db
       .selectFrom('products')
@@ -79,7 +81,7 @@ export function productRoutes({ db }: { db: Db }) {
       .where('products.sku', '=', sku)
       .executeTakeFirst() as Promise<ProductRow | undefined>
 
-  app.get('/api/products', async (c) => {
+  app.get('/api/products', guard({ summary: 'List products with stock', roles: ['operations', 'warehouse', 'analyst', 'merchant'] }), async (c) => {
     const zone = c.req.query('zone')
     let q = db
       .selectFrom('products')
@@ -91,7 +93,7 @@ export function productRoutes({ db }: { db: Db }) {
     return c.json({ products: rows.map(productJson) })
   })
 
-  app.post('/api/products', async (c) => {
+  app.post('/api/products', guard({ summary: 'Create a product', roles: ['operations'] }), async (c) => {
     const { sku, onHand, ...p } = parseBody(productBody, await json(c))
     await db.transaction().execute(async (tx) => {
       const created = await tx
@@ -122,13 +124,13 @@ export function productRoutes({ db }: { db: Db }) {
     return c.json(productJson((await load(sku))!), 201)
   })
 
-  app.get('/api/products/:sku', async (c) => {
+  app.get('/api/products/:sku', guard({ summary: 'A product with its stock', roles: ['operations', 'warehouse', 'analyst', 'merchant'] }), async (c) => {
     const row = await load(c.req.param('sku'))
     if (!row) throw notFound('Product', c.req.param('sku'))
     return c.json(productJson(row))
   })
 
-  app.put('/api/products/:sku', async (c) => {
+  app.put('/api/products/:sku', guard({ summary: 'Update a product', roles: ['operations'] }), async (c) => {
     const sku = c.req.param('sku')
     const patch = columns(parseBody(productPatch, await json(c)))
     const updated = await db
@@ -141,9 +143,14 @@ export function productRoutes({ db }: { db: Db }) {
     return c.json(productJson((await load(sku))!))
   })
 
-  app.post('/api/inventory/:sku/adjust', async (c) => {
+  app.post('/api/inventory/:sku/adjust', guard({ summary: 'Adjust stock (emits restocked for waiting backorders)', roles: ['operations', 'warehouse'] }), async (c) => {
     const change = parseBody(adjustBody, await json(c))
-    const adjustment = await db.transaction().execute((tx) => adjustStock(tx, c.req.param('sku'), change))
+    const adjustment = await db.transaction().execute(async (tx) => {
+      const adj = await adjustStock(tx, c.req.param('sku'), change)
+      // same transaction: the stock and the wake-up of backordered orders commit together
+      if (adj.restocked > 0) await notifyRestocked(tx, adj.backorderedOrders, adj.sku, adj.after.available)
+      return adj
+    })
     return c.json(adjustment)
   })
 

@@ -1,28 +1,21 @@
-import { Hono } from 'hono'
+import pino from 'pino'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createTestDb } from '../../test/test-db.ts'
-import { ApiError } from '../errors.ts'
 import { addToPickLists } from '../warehouse/pick-lists.ts'
 import { addOrder } from '../warehouse/testing.ts'
-import { productRoutes } from './products.ts'
-import { warehouseRoutes } from './warehouse.ts'
+import { createApp } from './app.ts'
+import { createToken } from './tokens-store.ts'
 
 const t = await createTestDb()
 afterAll(() => t.close())
 
-// the sub-apps mounted like the real app does, with the same error rendering
-const app = new Hono()
-app.onError((e, c) =>
-  e instanceof ApiError
-    ? c.json({ error: { code: e.code, message: e.message, details: e.details } }, e.status)
-    : c.json({ error: String(e) }, 500),
-)
-app.route('/', productRoutes({ db: t.db }))
-app.route('/', warehouseRoutes({ db: t.db }))
+// the real app: routes, role guards and error rendering as in production
+const app = createApp({ db: t.db, log: pino({ level: 'silent' }) })
+const { token } = await createToken(t.db, 'test admin', 'admin')
 async function call(method: string, path: string, body?: unknown) {
   const res = await app.request(path, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: body === undefined ? undefined : JSON.stringify(body),
   })
   const type = res.headers.get('content-type') ?? ''
@@ -88,6 +81,21 @@ describe('product and inventory routes', () => {
     expect(refused.body.error.message).toMatch(/2 units are reserved/)
     expect((await call('POST', '/api/inventory/VASE-1/adjust', { delta: 1, onHand: 3 })).status).toBe(400)
     expect((await call('POST', '/api/inventory/NOPE/adjust', { delta: 1 })).status).toBe(404)
+  })
+
+  it('a restock sends `restocked` to every order backordered on the SKU', async () => {
+    const order = await addOrder(t.db, { lines: [{ sku: 'VASE-1', quantity: 1 }] })
+    await t.db.insertInto('backorders').values({ order_id: order.id, sku: 'VASE-1', quantity: 1 }).execute()
+    const r = await call('POST', '/api/inventory/VASE-1/adjust', { delta: 4 })
+    expect(r.body.backorderedOrders).toEqual([order.id])
+    const events = await t.db
+      .selectFrom('events')
+      .select(['type', 'data'])
+      .where('order_id', '=', order.id)
+      .execute()
+    expect(events).toEqual([
+      { type: 'restocked', data: { sku: 'VASE-1', available: r.body.after.available } },
+    ])
   })
 })
 

@@ -1,3 +1,4 @@
+import { type Env, guard } from './guard.ts'
 import { Hono } from 'hono'
 import { z } from 'zod'
 import type { Db } from '../db.ts'
@@ -23,9 +24,9 @@ const carrierEventBody = z.object({
 
 /** Warehouse floor: pick lists to work on, pick confirmation, shipping labels. */
 export function warehouseRoutes({ db }: { db: Db }) {
-  const app = new Hono()
+  const app = new Hono<Env>()
 
-  app.get('/api/pick-lists', async (c) => {
+  app.get('/api/pick-lists', guard({ summary: 'Pick lists, next first', roles: ['warehouse', 'operations'] }), async (c) => {
     const status = c.req.query('status') ?? 'released'
     if (status !== 'all' && !STATUSES.includes(status as PickListStatus)) {
       throw new ApiError(400, 'invalid_request', `status must be one of ${STATUSES.join(', ')} or all`)
@@ -79,7 +80,7 @@ export function warehouseRoutes({ db }: { db: Db }) {
     })
   })
 
-  app.post('/api/pick-lists/:id/confirm', async (c) => {
+  app.post('/api/pick-lists/:id/confirm', guard({ summary: 'Confirm a pick with the scanned items', roles: ['warehouse', 'operations'] }), async (c) => {
     const id = Number(c.req.param('id'))
     if (!Number.isSafeInteger(id)) throw notFound('Pick list', c.req.param('id'))
     const body = parseBody(confirmBody, await c.req.json().catch(() => ({})))
@@ -93,7 +94,7 @@ export function warehouseRoutes({ db }: { db: Db }) {
   })
 
   // a carrier's tracking webhook, matched by tracking number; `delivered` wakes await-delivery
-  app.post('/api/carrier/events', async (c) => {
+  app.post('/api/carrier/events', guard({ summary: 'Carrier event (e.g. delivered), by order or tracking number', roles: ['channel', 'operations', 'warehouse'] }), async (c) => {
     const body = parseBody(carrierEventBody, await c.req.json().catch(() => ({})))
     const at = body.at ? new Date(body.at) : new Date()
     const result = await db.transaction().execute(async (tx) => {
@@ -131,7 +132,7 @@ export function warehouseRoutes({ db }: { db: Db }) {
     return c.json(result, 201)
   })
 
-  app.get('/api/shipments/:id/label', async (c) => {
+  app.get('/api/shipments/:id/label', guard({ summary: 'The 4x6 shipping label (SVG)', roles: ['warehouse', 'operations'] }), async (c) => {
     const id = Number(c.req.param('id'))
     const row = Number.isSafeInteger(id)
       ? await db

@@ -70,7 +70,7 @@ export const leadTime = (db: Executor, s: KpiScope, b?: Bucket) =>
   run(
     db,
     sql`with ${cohort(s, b)},
-      d as (select o.bucket, (extract(epoch from max(sh.delivered_at) - o.placed_at) * 1000)::float8 as ms
+      d as (select o.bucket, date_part('epoch', max(sh.delivered_at) - o.placed_at) * 1000 as ms
         from o join shipments sh on sh.order_id = o.id
         group by o.id, o.bucket, o.placed_at having bool_and(sh.delivered_at is not null))
     select bucket, count(*)::int as delivered, avg(ms) as mean,

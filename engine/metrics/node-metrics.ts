@@ -52,9 +52,9 @@ export async function nodeFigures(db: Executor, scope: MetricsScope): Promise<No
     with t as (
       select s.node_id, s.node_type, s.status, s.attempt,
         case when s.finished_at is not null
-          then (extract(epoch from coalesce(s.waiting_since, s.finished_at) - s.started_at) * 1000)::float8 end as processing_ms,
+          then date_part('epoch', coalesce(s.waiting_since, s.finished_at) - s.started_at) * 1000 end as processing_ms,
         case when s.finished_at is not null and s.waiting_since is not null
-          then (extract(epoch from s.finished_at - s.waiting_since) * 1000)::float8 end as waiting_ms
+          then date_part('epoch', s.finished_at - s.waiting_since) * 1000 end as waiting_ms
       from ${scopedSteps(scope)}
     )
     select node_id, max(node_type) as node_type,

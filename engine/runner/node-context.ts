@@ -28,7 +28,7 @@ export function nodeContext(
   state: Record<string, unknown>,
   markDirty: () => void,
 ): NodeContext {
-  const key = `step:${step.id}`
+  const key = `run:${step.runId}:${step.nodeId}:${step.visit}`
   return {
     tx,
     run: { id: step.runId, flowId: step.flowId, flowVersion: step.flowVersion },

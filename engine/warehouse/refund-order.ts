@@ -45,6 +45,7 @@ export async function refundOrder(
     .execute()
   const left = toCents(captured.amount) - done.reduce((s, r) => s + toCents(r.amount), 0n)
   const wanted = req.amount === undefined ? left : toCents(req.amount)
+  // biome-ignore lint/complexity/useMathMinMax: Math.min does not take bigint
   const cents = wanted < left ? wanted : left
   if (cents <= 0n) return { status: 'nothing_to_refund', amount: '0.00' }
   const amount = fromCents(cents)

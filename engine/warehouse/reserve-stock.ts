@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Tx } from '../db.ts'
+import { faultPoint } from '../faults.ts'
 
 export interface StockLine {
   sku: string
@@ -46,6 +47,7 @@ export async function reserveStock(
       update inventory set reserved = reserved + ${quantity}, updated_at = now()
       where sku = ${sku} and on_hand - reserved >= ${quantity}
       returning sku`.execute(tx)
+    faultPoint('during-reservation')
     if (full.rows.length > 0) taken = quantity
     else if (opts.partial) {
       const row = await sql<{ available: number }>`

@@ -29,11 +29,51 @@ afterEach(() => {
   expect(errors, 'console errors in the browser').toEqual([])
 })
 
+describe('roles', () => {
+  test('a merchant signs in with a token and gets the templates, not the flow editor', { timeout: 60_000 }, async (ctx) => {
+    if (!server.tokenFor) return ctx.skip()
+    const token = await server.tokenFor('merchant')
+    const other = await launch()
+    try {
+      const { page } = other
+      await page.goto(server.url)
+      await page.getByLabel('Access token').fill(token)
+      await page.getByRole('button', { name: 'Sign in' }).click()
+      await page.waitForURL(/#\/templates/)
+      const nav = page.getByRole('navigation', { name: 'Main' })
+      expect(await nav.getByRole('link').allTextContents()).toEqual(['Flows', 'Templates', 'Orders'])
+      // flows are visible to merchants, read-only: no palette, no publish
+      await page.goto(`${server.url}/#/flows/default`)
+      await page.getByText('Read-only').waitFor()
+      expect(await page.getByRole('button', { name: 'Publish' }).count()).toBe(0)
+      expect(await page.getByLabel('Node palette').count()).toBe(0)
+      expect(other.takeErrors()).toEqual([])
+    } finally {
+      await other.close()
+    }
+  })
+})
+
 describe('orders', () => {
   test('an order posted through the API completes on the orders page', async () => {
     const { page } = b
+    // a flow of its own, so the test does not depend on what the default flow asks for (stock, events)
+    const flowId = `e2e-orders-${Date.now()}`
+    const graph = {
+      nodes: [
+        { id: 'receive', type: 'receive', config: {}, position: { x: 0, y: 0 } },
+        { id: 'confirm', type: 'send-email', config: { template: 'order-confirmation' }, position: { x: 300, y: 0 } },
+        { id: 'end', type: 'end', config: { status: 'completed' }, position: { x: 600, y: 0 } },
+      ],
+      edges: [
+        { source: 'receive', sourceHandle: 'next', target: 'confirm' },
+        { source: 'confirm', sourceHandle: 'sent', target: 'end' },
+      ],
+    }
+    expect((await server.api('POST', '/flows', { id: flowId, name: 'E2E orders', graph })).status).toBe(201)
+    expect((await server.api('POST', `/flows/${flowId}/publish`, { note: 'e2e' })).status).toBe(201)
     const externalId = `E2E-${Date.now()}`
-    const created = await server.api('POST', '/orders', sampleOrder(externalId))
+    const created = await server.api('POST', '/orders', sampleOrder(externalId, { flowId }))
     expect(created.status).toBe(201)
     const id = created.body.id as number
 
@@ -56,12 +96,14 @@ describe('templates', () => {
     await page.goto(`${server.url}/#/templates/order-confirmation`)
     const subject = page.getByTestId('preview-subject')
     await subject.waitFor()
+    const before = await server.api('GET', '/templates/order-confirmation')
+    const marker = `Preview check ${Date.now()}`
 
     // replace the subject in its CodeMirror editor: the preview follows (debounced)
     await page.getByTestId('code-subject').locator('.cm-content').click()
     await page.keyboard.press('Control+a')
-    await page.keyboard.type('Preview check {{order.externalId}}')
-    await expect.poll(() => subject.textContent(), { timeout: 5000 }).toMatch(/^Preview check \S+/)
+    await page.keyboard.type(`${marker} {{order.externalId}}`)
+    await expect.poll(() => subject.textContent(), { timeout: 5000 }).toMatch(new RegExp(`^${marker} \\S+`))
 
     // the body too: the iframe shows the rendered HTML
     const body = page.getByTestId('code-html-body').locator('.cm-content')
@@ -77,7 +119,7 @@ describe('templates', () => {
     const errors = await page.getByTestId('template-errors').textContent()
     expect(errors).toMatch(/line \d+(, column \d+)?/)
     const live = await server.api('GET', '/templates/order-confirmation')
-    expect(live.body.subject).not.toContain('Preview check')
+    expect(live.body).toMatchObject({ version: before.body.version, subject: before.body.subject })
 
     // fixed, it saves as a new version
     await body.click()
@@ -90,6 +132,17 @@ describe('templates', () => {
     await page.getByText(/as version \d+/).waitFor()
     const saved = await server.api('GET', '/templates/order-confirmation')
     expect(saved.body.version).toBeGreaterThan(live.body.version)
-    expect(saved.body.subject).toBe('Preview check {{order.externalId}}')
+    expect(saved.body.subject).toBe(`${marker} {{order.externalId}}`)
   })
+})
+
+// `ORDERFLOW_SCREENSHOT=1 npx vitest run test/e2e/screens.test.ts` refreshes the README picture
+test.runIf(process.env.ORDERFLOW_SCREENSHOT)('captures the default flow for the README', async () => {
+  const { page } = b
+  await page.goto(`${server.url}/#/flows/default`)
+  await page.reload() // a clean page: no toasts left from the tests above
+  await page.locator('.svelte-flow__node').first().waitFor()
+  await page.waitForTimeout(600)
+  const file = new URL('../../editor/docs/canvas.png', import.meta.url)
+  await page.screenshot({ path: file.pathname })
 })
