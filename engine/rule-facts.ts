@@ -22,10 +22,10 @@ export async function buildFacts(tx: Tx, order: Order): Promise<Record<string, u
 const stored = new WeakMap<Tx, Map<number, ReturnType<typeof loadStoredFacts>>>()
 
 function storedFacts(tx: Tx, order: Order) {
-  let perTx = stored.get(tx)
-  if (!perTx) stored.set(tx, (perTx = new Map()))
-  let facts = perTx.get(order.id)
-  if (!facts) perTx.set(order.id, (facts = loadStoredFacts(tx, order)))
+  const perTx = stored.get(tx) ?? new Map<number, ReturnType<typeof loadStoredFacts>>()
+  stored.set(tx, perTx)
+  const facts = perTx.get(order.id) ?? loadStoredFacts(tx, order)
+  perTx.set(order.id, facts)
   return facts
 }
 

@@ -36,6 +36,7 @@ afterAll(async () => {
 
 /** A database of its own per fault point: the doctor's verdict is about that point alone. */
 async function freshDatabase(sku: string) {
+  sink.received.length = 0
   h = await createHarness()
   await addProducts(h.db, [{ sku, onHand: 1000 }])
   await h.api('POST', '/api/flows', { id: 'faults', name: 'Faults', graph: orderFlow })
@@ -84,7 +85,7 @@ describe('SIGKILL at each fault point, then a restart', () => {
       for (const id of ids) {
         const runs = await h.db.selectFrom('runs').select('status').where('order_id', '=', id).execute()
         expect(runs).toEqual([{ status: 'completed' }])
-        const steps = await h.db.selectFrom('steps').innerJoin('runs', 'runs.id', 'steps.run_id').select(['node_id', 'status']).where('runs.order_id', '=', id).orderBy('steps.id').execute()
+        const steps = await h.db.selectFrom('steps').innerJoin('runs', 'runs.id', 'steps.run_id').select(['steps.node_id', 'steps.status']).where('runs.order_id', '=', id).orderBy('steps.id').execute()
         expect(steps.map((s) => `${s.node_id}:${s.status}`)).toEqual(['in:completed', 'pay:completed', 'stock:completed', 'mail:completed', 'end:completed'])
         const payments = await h.db.selectFrom('payments').select(['status', 'amount']).where('order_id', '=', id).execute()
         expect(payments).toEqual([{ status: 'captured', amount: '25.00' }])

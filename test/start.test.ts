@@ -30,7 +30,11 @@ async function start(port: number) {
   child.stderr!.on('data', (d) => (out += d))
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no start within 60 s:\n${out}`)), 60_000)
-    child.stdout!.on('data', () => out.includes('running at') && (clearTimeout(timer), resolve()))
+    child.stdout!.on('data', () => {
+      if (!out.includes('running at')) return
+      clearTimeout(timer)
+      resolve()
+    })
     child.on('exit', (code) => reject(new Error(`exited with ${code}:\n${out}`)))
   })
   await new Promise((r) => setTimeout(r, 200)) // the sign-in line follows the first

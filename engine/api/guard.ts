@@ -15,7 +15,7 @@ export interface RouteDoc {
 }
 
 /** Every guard middleware and its doc: the OpenAPI document is generated from these. */
-export const routeDocs = new WeakMap<Function, RouteDoc>()
+export const routeDocs = new WeakMap<object, RouteDoc>()
 
 /**
  * Role check for one route, written next to the route so "who may call this" is never implicit.

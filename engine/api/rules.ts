@@ -4,7 +4,7 @@ import type { Db } from '../db.ts'
 import { notFound } from '../errors.ts'
 import { loadOrder } from '../orders/load-order.ts'
 import { buildFacts } from '../rule-facts.ts'
-import { RuleEngineCache, ruleSchema } from '../rules.ts'
+import { type RuleEngineCache, ruleSchema } from '../rules.ts'
 import { type Env, guard, readBody } from './guard.ts'
 
 const body = z.object({ rules: z.array(ruleSchema).max(200), orderId: z.number().int().positive().optional() })

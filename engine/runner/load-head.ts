@@ -17,6 +17,7 @@ export interface Head {
  * retry) takes it first, so they serialise without deadlocks.
  */
 export async function loadHead(tx: Tx, stepId: number): Promise<Head | undefined> {
+  // biome-ignore lint/suspicious/noExplicitAny: one wide row, mapped field by field below
   const { rows } = await sql<Record<string, any>>`
     select s.*, r.flow_id, r.flow_version, r.status as run_status, r.order_id,
       o.channel, o.external_id, o.status as order_status, o.currency, o.customer_id,

@@ -38,6 +38,7 @@ export interface CatalogueItem {
 
 /** The outside world's decisions about one order, fixed by the seed (not by how the flow runs). */
 export interface OrderFate {
+  /** carrier transit for a standard shipment; express takes 1 day */
   transitDays: number
   delayDays: number
   returns: { reason: string; afterDays: number; lines: { sku: string; quantity: number }[]; condition: 'resellable' | 'opened' | 'damaged'; transitDays: number } | null
@@ -147,7 +148,7 @@ export function orderStream(catalogue: CatalogueItem[], opts: StreamOptions): { 
         placedAt: new Date(t).toISOString(),
       },
       fate: {
-        transitDays: express ? 1 : r.int(2, 3),
+        transitDays: r.int(2, 3),
         delayDays: r.chance(o.deliveryDelayShare) ? r.int(2, 5) : 0,
         returns: returning
           ? (() => {

@@ -157,7 +157,11 @@ async function settle(db: Db, clock: SimClock) {
       where run_at <= ${now}::timestamptz and attempts < max_attempts`.execute(db)
     const { due, future } = rows[0]!
     if (due === 0) return
-    if (future.length > 0) await sql`select graphile_worker.reschedule_jobs(${future}::bigint[], run_at := now())`.execute(db)
+    if (future.length > 0) {
+      await sql`select graphile_worker.reschedule_jobs(${future}::bigint[], run_at := now())`.execute(db)
+      // rescheduling sends no notification: nudge the workers as add_jobs would, instead of waiting for their poll
+      await sql`select pg_notify('jobs:insert', json_build_object('r', random(), 'count', ${future.length}::int)::text)`.execute(db)
+    }
     await new Promise((r) => setTimeout(r, i < 10 ? 5 : 20))
   }
 }

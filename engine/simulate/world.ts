@@ -31,7 +31,7 @@ export class World {
   ) {}
 
   /** What a customer, carrier or warehouse does about a wait for `type`, given the order's fate. */
-  private reply(type: string, fate: OrderFate | undefined, orderId: number): Reply {
+  private reply(type: string, fate: OrderFate | undefined, orderId: number, service: string | null): Reply {
     const at = (ms: number) => new Date(this.clock.now().getTime() + ms).toISOString()
     switch (type) {
       case 'packed':
@@ -39,7 +39,8 @@ export class World {
       case 'picked':
         return { afterMs: 20 * MINUTE, data: { by: 'simulation', orderId } }
       case 'delivered': {
-        const ms = ((fate?.transitDays ?? 2) + (fate?.delayDays ?? 0)) * DAY
+        // the carrier delivers by the service the order was booked with
+        const ms = ((service === 'express' ? 1 : (fate?.transitDays ?? 2)) + (fate?.delayDays ?? 0)) * DAY
         return { afterMs: ms, data: { deliveredAt: at(ms) } }
       }
       case 'payment_captured':
@@ -65,9 +66,10 @@ export class World {
 
   /** Looks at every wait once and schedules the outside world's answer; picks released lists. */
   async observe(): Promise<void> {
-    const waiting = await sql<{ id: number; events: string[]; until: Date | null; order_id: number; external_id: string; has_list: boolean }>`
+    const waiting = await sql<{ id: number; events: string[]; until: Date | null; order_id: number; external_id: string; has_list: boolean; service: string | null }>`
       select s.id, s.wait_events as events, s.wait_until as until, r.order_id, o.external_id,
-        exists (select 1 from pick_list_lines pl where pl.order_id = r.order_id) as has_list
+        exists (select 1 from pick_list_lines pl where pl.order_id = r.order_id) as has_list,
+        (select sh.service from shipments sh where sh.order_id = r.order_id order by sh.id desc limit 1) as service
       from steps s join runs r on r.id = s.run_id join orders o on o.id = r.order_id
       where s.status = 'waiting'`.execute(this.db)
     for (const w of waiting.rows) {
@@ -78,7 +80,7 @@ export class World {
       for (const type of w.events) {
         // a pick node hears "picked" from its pick lists being confirmed, below
         if (type === 'picked' && w.has_list) continue
-        const r = this.reply(type, fate, w.order_id)
+        const r = this.reply(type, fate, w.order_id, w.service)
         if (!r) continue
         // answer once per order and event type, even when the wait is looked at again
         const once = `${w.order_id}|${type}|${JSON.stringify(w.events)}`

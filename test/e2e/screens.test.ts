@@ -48,6 +48,9 @@ describe('roles', () => {
       expect(await page.getByRole('button', { name: 'Publish' }).count()).toBe(0)
       expect(await page.getByLabel('Node palette').count()).toBe(0)
       expect(other.takeErrors()).toEqual([])
+    } catch (e) {
+      await screenshot(other.page, 'screens-merchant')
+      throw e
     } finally {
       await other.close()
     }
