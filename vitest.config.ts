@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['engine/**/*.test.ts', 'nodes/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['engine/**/*.test.ts', 'nodes/**/*.test.ts', 'test/**/*.test.ts', 'editor/src/**/*.test.ts'],
     // the slow soak suite runs with `npm run test:soak`
     exclude: ['test/soak/**', 'node_modules/**'],
     globalSetup: ['test/global-setup.ts'],

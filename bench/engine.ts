@@ -53,13 +53,14 @@ async function latencies(db: Awaited<ReturnType<typeof engineDb>>) {
 }
 
 /** N orders queued at once, then one worker with the engine's settings drains them. */
-export async function engineBurst(cluster: Cluster, n: number) {
+export async function engineBurst(cluster: Cluster, n: number, onWorkerStart?: () => void) {
   const db = await engineDb(cluster)
   try {
     await insertOrders(db, Array.from({ length: n }, (_, i) => syntheticOrder(i)))
     await sql`analyze`.execute(db.db)
     const rssBefore = process.memoryUsage().rss
     let peakRss = rssBefore
+    onWorkerStart?.()
     const started = performance.now()
     const worker = await startWorker({ db: db.db, pool: db.pool, deps: deps(db), ...ENGINE_WORKER_SETTINGS })
     await waitAllFinished(db, n, () => {

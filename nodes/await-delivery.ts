@@ -19,7 +19,7 @@ export const awaitDelivery = defineNode({
   config: z.object({
     deadlineDays: z
       .number()
-      .min(0.001)
+      .min(0)
       .max(90)
       .default(10)
       .describe('Days after shipping before the order counts as late'),

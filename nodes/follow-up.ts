@@ -19,7 +19,7 @@ export const followUp = defineNode({
   waits: true,
   config: z.object({
     delayDays: z.number().min(0).max(90).default(3).describe('Days after delivery before asking'),
-    responseDays: z.number().min(0.001).max(90).default(14).describe('Days to wait for an answer'),
+    responseDays: z.number().min(0).max(90).default(14).describe('Days to wait for an answer'),
     positiveFrom: z.number().int().min(1).max(5).default(4).describe('Ratings from this up are positive'),
     supportEmail: z.email().default('support@example.com').describe('Who hears about negative feedback'),
   }),

@@ -25,7 +25,7 @@ const config = z.object({
     .array(z.string())
     .default(['damaged', 'wrong_item', 'not_as_described'])
     .describe('Our fault: always a full refund, whatever the condition'),
-  receiveDays: z.number().min(0.001).max(90).default(21).describe('Days for an approved return to arrive'),
+  receiveDays: z.number().min(0).max(90).default(21).describe('Days for an approved return to arrive'),
   refundPercent: z
     .object({
       resellable: z.number().min(0).max(100),

@@ -28,7 +28,7 @@ export function nodeContext(
   state: Record<string, unknown>,
   markDirty: () => void,
 ): NodeContext {
-  const key = `run:${step.runId}:${step.nodeId}:${step.visit}`
+  const key = `step:${step.id}`
   return {
     tx,
     run: { id: step.runId, flowId: step.flowId, flowVersion: step.flowVersion },
