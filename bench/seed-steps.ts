@@ -31,17 +31,34 @@ const NODES: [id: string, type: string, ports: string[], waits: boolean][] = [
 function graph(version: number) {
   const nodes = NODES.map(([id, type], i) => ({ id, type, config: {}, position: { x: i * 200, y: 0 } }))
   const edges = NODES.slice(0, -1).flatMap(([id, , ports], i) =>
-    ports.map((port) => ({ id: `${id}-${port}`, source: id, sourceHandle: port, target: port === 'failed' && version === 2 ? 'end' : NODES[i + 1]![0] })),
+    ports.map((port) => ({
+      id: `${id}-${port}`,
+      source: id,
+      sourceHandle: port,
+      target: port === 'failed' && version === 2 ? 'end' : NODES[i + 1]![0],
+    })),
   )
   return { nodes, edges }
 }
 
-export async function seedSteps(db: Db, opts: { steps?: number; days?: number } = {}): Promise<{ runs: number; steps: number }> {
+export async function seedSteps(
+  db: Db,
+  opts: { steps?: number; days?: number } = {},
+): Promise<{ runs: number; steps: number }> {
   const runs = Math.ceil((opts.steps ?? 1_000_000) / NODES.length)
   const days = opts.days ?? 90
-  await db.insertInto('flows').values({ id: BENCH_FLOW, name: 'Metrics benchmark', draft: JSON.stringify(graph(2)), active_version: 2 }).execute()
-  for (const v of [1, 2]) await db.insertInto('flow_versions').values({ flow_id: BENCH_FLOW, version: v, graph: JSON.stringify(graph(v)), published_by: 'bench' }).execute()
-  await sql`insert into customers (email, name) select 'bench' || g || '@example.com', 'Bench ' || g from generate_series(1, ${Math.ceil(runs / 3)}::int) g`.execute(db)
+  await db
+    .insertInto('flows')
+    .values({ id: BENCH_FLOW, name: 'Metrics benchmark', draft: JSON.stringify(graph(2)), active_version: 2 })
+    .execute()
+  for (const v of [1, 2])
+    await db
+      .insertInto('flow_versions')
+      .values({ flow_id: BENCH_FLOW, version: v, graph: JSON.stringify(graph(v)), published_by: 'bench' })
+      .execute()
+  await sql`insert into customers (email, name) select 'bench' || g || '@example.com', 'Bench ' || g from generate_series(1, ${Math.ceil(runs / 3)}::int) g`.execute(
+    db,
+  )
   // orders i = 1..runs placed evenly over the last `days`; the first half ran on version 1
   await sql`insert into orders (channel, external_id, customer_id, currency, shipping_address, shipping_method, payment_method, subtotal, shipping_total, tax_total, total, placed_at, created_at)
     select 'bench', 'M-' || g, (select min(id) from customers) + g % ${Math.ceil(runs / 3)}::int, 'EUR', '{}', 'standard', 'card', 20, 4.9, 0, 24.9,
@@ -50,7 +67,9 @@ export async function seedSteps(db: Db, opts: { steps?: number; days?: number } 
   await sql`insert into runs (order_id, flow_id, flow_version, status, started_at)
     select o.id, ${BENCH_FLOW}, case when row_number() over (order by o.id) <= ${runs / 2} then 1 else 2 end, 'completed', o.placed_at
     from orders o where o.channel = 'bench'`.execute(db)
-  const nodes = sql.raw(`(values ${NODES.map(([id, type, ports, waits], i) => `(${i}, '${id}', '${type}', array[${ports.map((p) => `'${p}'`).join(',') || "''"}]::text[], ${waits})`).join(', ')}) as n(pos, node_id, node_type, ports, waits)`)
+  const nodes = sql.raw(
+    `(values ${NODES.map(([id, type, ports, waits], i) => `(${i}, '${id}', '${type}', array[${ports.map((p) => `'${p}'`).join(',') || "''"}]::text[], ${waits})`).join(', ')}) as n(pos, node_id, node_type, ports, waits)`,
+  )
   // one step per node and run: times from a hash of (run, node) so figures are stable across seeds;
   // waiting nodes wait minutes to days, the most recent runs are still waiting at one of them
   await sql`insert into steps (run_id, node_id, node_type, visit, status, attempt, port, created_at, started_at, waiting_since, finished_at)
@@ -104,7 +123,10 @@ export async function timeMetrics(db: Db, runs = 5): Promise<Record<string, numb
 const INDEXES = ['steps_metrics_window', 'runs_flow_metrics', 'steps_waiting_node']
 
 /** The metrics benchmark for `npm run bench`: seed, time with and without the 0020 indexes. */
-export async function metricsBench(cluster: Awaited<ReturnType<typeof benchCluster>>, opts: { steps?: number; runs?: number } = {}) {
+export async function metricsBench(
+  cluster: Awaited<ReturnType<typeof benchCluster>>,
+  opts: { steps?: number; runs?: number } = {},
+) {
   const scratch = await cluster.freshDb(10)
   try {
     const t = performance.now()
@@ -120,14 +142,20 @@ export async function metricsBench(cluster: Awaited<ReturnType<typeof benchClust
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { steps: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '5' } } })
+  const { values } = parseArgs({
+    options: { steps: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '5' } },
+  })
   const cluster = await benchCluster()
   try {
     const r = await metricsBench(cluster, { steps: Number(values.steps), runs: Number(values.runs) })
     console.log(`seeded ${r.steps} steps (${r.runs} runs) in ${r.seedSeconds.toFixed(1)} s`)
-    console.log(`${'flow metrics query'.padEnd(16)} ${'with 0020 indexes'.padStart(18)} ${'without'.padStart(10)}`)
+    console.log(
+      `${'flow metrics query'.padEnd(16)} ${'with 0020 indexes'.padStart(18)} ${'without'.padStart(10)}`,
+    )
     for (const name of Object.keys(r.withIndexes)) {
-      console.log(`${name.padEnd(16)} ${`${r.withIndexes[name]!.toFixed(0)} ms`.padStart(18)} ${`${r.withoutIndexes[name]!.toFixed(0)} ms`.padStart(10)}`)
+      console.log(
+        `${name.padEnd(16)} ${`${r.withIndexes[name]!.toFixed(0)} ms`.padStart(18)} ${`${r.withoutIndexes[name]!.toFixed(0)} ms`.padStart(10)}`,
+      )
     }
   } finally {
     await cluster.stop()

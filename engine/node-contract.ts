@@ -29,6 +29,11 @@ export interface NodeDefinition<C extends z.ZodType = z.ZodType> {
   trigger?: boolean
   /** The node can park the run (wait for an event or deadline); cycles need one of these. */
   waits?: boolean
+  /**
+   * The node writes nothing through `ctx.tx` and sends no email (it may read, and change the
+   * order through `ctx.setStatus`/`setAttributes`): the runner then skips its savepoint.
+   */
+  writesNothing?: boolean
   config: C
   run(config: z.output<C>, ctx: NodeContext): Promise<NodeResult>
 }

@@ -11,6 +11,7 @@ export const decision = defineNode({
   category: 'Logic',
   icon: 'git-branch',
   ports: ['default'],
+  writesNothing: true,
   config: z
     .object({
       routes: z

@@ -9,6 +9,7 @@ export const end = defineNode({
   category: 'Logic',
   icon: 'flag',
   ports: [],
+  writesNothing: true,
   config: z.object({
     status: z.string().min(1).default('completed').describe('Order status when the run ends here'),
   }),

@@ -10,6 +10,7 @@ export const receive = defineNode({
   icon: 'inbox',
   ports: ['next'],
   trigger: true,
+  writesNothing: true,
   config: z.object({
     status: z.string().default('processing').describe('Order status set when the run starts'),
   }),

@@ -11,6 +11,7 @@ export const set = defineNode({
   category: 'Logic',
   icon: 'sliders',
   ports: ['next'],
+  writesNothing: true,
   config: z.object({
     rules: z.array(ruleSchema).default([]).describe('Rules firing set events'),
   }),

@@ -12,6 +12,7 @@ export const wait = defineNode({
   icon: 'hourglass',
   ports: ['event', 'timeout'],
   waits: true,
+  writesNothing: true,
   config: z
     .object({
       events: z.array(z.string().min(1)).default([]).describe('Event types that end the wait'),

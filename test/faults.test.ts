@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { runDoctor } from '../engine/doctor.ts'
 import { FAULT_POINTS, type FaultPoint } from '../engine/faults.ts'
@@ -6,6 +7,7 @@ import { orderFlow, registerOrderNodes } from './fixtures/order-nodes.ts'
 import { killAllWorkers, spawnWorker } from './fixtures/spawn-worker.ts'
 import { startSmtpSink } from './fixtures/smtp-sink.ts'
 import { createHarness, eventually, type Harness, sampleOrder } from './harness.ts'
+import { registerSlowNode } from './test-nodes.ts'
 
 /**
  * SIGKILL at each named point (engine/faults.ts), then a restart: every order ends in its
@@ -109,4 +111,34 @@ describe('SIGKILL at each fault point, then a restart', () => {
       }
     })
   }
+})
+
+describe('a live worker wrongly declared dead', () => {
+  it('two workers on the same job (a stall longer than ORDERFLOW_DEAD_WORKER_AFTER) still capture once and run each step once', async () => {
+    await freshDatabase('SKU-stall')
+    registerSlowNode()
+    const graph = structuredClone(orderFlow)
+    // the email step holds the job's transaction open for a while, like a worker stalled mid-job
+    graph.nodes.find((n) => n.id === 'mail')!.type = 'test-slow'
+    graph.nodes.find((n) => n.id === 'mail')!.config = { sleepMs: 1500 }
+    graph.edges.find((e) => e.source === 'mail')!.sourceHandle = 'ok'
+    await h.api('PUT', '/api/flows/faults', { graph })
+    expect((await h.api('POST', '/api/flows/faults/publish', {})).status).toBe(201)
+    const id = (await h.api('POST', '/api/orders', sampleOrder({ flowId: 'faults', lines: [{ sku: 'SKU-stall', quantity: 1, unitPrice: '25.00' }], totals: { subtotal: '25.00', shipping: '0.00', tax: '0.00', total: '25.00' } }))).body.id
+    await h.worker({ deadAfterSeconds: 3600 })
+    const locked = await eventually(async () => {
+      const { rows } = await sql<{ locked_by: string }>`select locked_by from graphile_worker._private_jobs where locked_by is not null`.execute(h.db)
+      return rows[0]
+    }, 10_000, 'the job to be running')
+    await new Promise((r) => setTimeout(r, 300))
+    // what the reaper does to a worker whose heartbeat is late: its job goes to another worker
+    await sql`select graphile_worker.force_unlock_workers(array[${locked.locked_by}]::text[])`.execute(h.db)
+    await h.worker({ deadAfterSeconds: 3600 })
+    await eventually(async () => (await h.db.selectFrom('runs').select('status').where('order_id', '=', id).executeTakeFirstOrThrow()).status === 'completed', 15_000, 'the run to complete')
+    await new Promise((r) => setTimeout(r, 2500)) // let the second job finish whatever it does
+    const steps = await h.db.selectFrom('steps').innerJoin('runs', 'runs.id', 'steps.run_id').select(['steps.node_id', 'steps.visit']).where('runs.order_id', '=', id).orderBy('steps.id').execute()
+    expect(steps.map((s) => `${s.node_id}#${s.visit}`)).toEqual(['in#1', 'pay#1', 'stock#1', 'mail#1', 'end#1'])
+    expect(await h.db.selectFrom('payments').select('status').where('order_id', '=', id).execute()).toEqual([{ status: 'captured' }])
+    expect((await runDoctor(h.db, { settleSeconds: 0 })).filter((v) => v.severity === 'error')).toEqual([])
+  })
 })

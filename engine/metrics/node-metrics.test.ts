@@ -6,23 +6,52 @@ import { flowMetrics } from './flow-metrics.ts'
 const T0 = Date.parse('2025-01-01T00:00:00Z')
 const at = (ms: number) => new Date(T0 + ms)
 const n = (id: string, type: string) => ({ id, type, config: {}, position: { x: 0, y: 0 } })
-const e = (source: string, sourceHandle: string, target: string) => ({ id: `${source}-${sourceHandle}-${target}`, source, sourceHandle, target })
+const e = (source: string, sourceHandle: string, target: string) => ({
+  id: `${source}-${sourceHandle}-${target}`,
+  source,
+  sourceHandle,
+  target,
+})
 
 // v1: in → w; w --event/timeout--> end.  v2: the timeout goes to a mail node first.
-const v1 = { nodes: [n('in', 'receive'), n('w', 'wait'), n('end', 'end')], edges: [e('in', 'next', 'w'), e('w', 'event', 'end'), e('w', 'timeout', 'end')] }
+const v1 = {
+  nodes: [n('in', 'receive'), n('w', 'wait'), n('end', 'end')],
+  edges: [e('in', 'next', 'w'), e('w', 'event', 'end'), e('w', 'timeout', 'end')],
+}
 const v2 = {
   nodes: [n('in', 'receive'), n('w', 'wait'), n('mail', 'send-email'), n('end', 'end')],
   edges: [e('in', 'next', 'w'), e('w', 'event', 'end'), e('w', 'timeout', 'mail'), e('mail', 'sent', 'end')],
 }
 
-type StepSpec = { node: string; status: string; start: number; wait?: number; finish?: number; port?: string; attempt?: number }
+type StepSpec = {
+  node: string
+  status: string
+  start: number
+  wait?: number
+  finish?: number
+  port?: string
+  attempt?: number
+}
 let h: Harness
 
 async function run(version: number, offset: number, steps: StepSpec[]) {
-  const customer = await h.db.insertInto('customers').values({ email: `m${offset}@example.com` }).onConflict((oc) => oc.column('email').doUpdateSet({ name: '' })).returning('id').executeTakeFirstOrThrow()
-  const order = await sql<{ id: number }>`insert into orders (channel, external_id, customer_id, currency, shipping_address, shipping_method, payment_method, subtotal, shipping_total, tax_total, total)
-    values ('web', ${`m-${version}-${offset}`}, ${customer.id}, 'EUR', '{}', 'standard', 'card', 1, 0, 0, 1) returning id`.execute(h.db)
-  const r = await h.db.insertInto('runs').values({ order_id: order.rows[0]!.id, flow_id: 'm', flow_version: version, status: 'running' }).returning('id').executeTakeFirstOrThrow()
+  const customer = await h.db
+    .insertInto('customers')
+    .values({ email: `m${offset}@example.com` })
+    .onConflict((oc) => oc.column('email').doUpdateSet({ name: '' }))
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  const order = await sql<{
+    id: number
+  }>`insert into orders (channel, external_id, customer_id, currency, shipping_address, shipping_method, payment_method, subtotal, shipping_total, tax_total, total)
+    values ('web', ${`m-${version}-${offset}`}, ${customer.id}, 'EUR', '{}', 'standard', 'card', 1, 0, 0, 1) returning id`.execute(
+    h.db,
+  )
+  const r = await h.db
+    .insertInto('runs')
+    .values({ order_id: order.rows[0]!.id, flow_id: 'm', flow_version: version, status: 'running' })
+    .returning('id')
+    .executeTakeFirstOrThrow()
   for (const s of steps) {
     await h.db
       .insertInto('steps')
@@ -46,11 +75,17 @@ async function run(version: number, offset: number, steps: StepSpec[]) {
 const DAY = 86_400_000
 beforeAll(async () => {
   h = await createHarness({ seed: false })
-  await h.db.insertInto('flows').values({ id: 'm', name: 'metrics', draft: JSON.stringify(v2), active_version: 2 }).execute()
-  await h.db.insertInto('flow_versions').values([
-    { flow_id: 'm', version: 1, graph: JSON.stringify(v1), published_by: 't' },
-    { flow_id: 'm', version: 2, graph: JSON.stringify(v2), published_by: 't' },
-  ]).execute()
+  await h.db
+    .insertInto('flows')
+    .values({ id: 'm', name: 'metrics', draft: JSON.stringify(v2), active_version: 2 })
+    .execute()
+  await h.db
+    .insertInto('flow_versions')
+    .values([
+      { flow_id: 'm', version: 1, graph: JSON.stringify(v1), published_by: 't' },
+      { flow_id: 'm', version: 2, graph: JSON.stringify(v2), published_by: 't' },
+    ])
+    .execute()
   // v1: four orders; the fourth a day later (outside the one-hour window used below)
   await run(1, 0, [
     { node: 'in', status: 'completed', start: 0, finish: 100, port: 'next' },
@@ -92,16 +127,32 @@ describe('per-node metrics', () => {
     expect(m.versions).toEqual([1])
     expect(m.nodes.map((x) => x.nodeId)).toEqual(['in', 'w', 'end'])
     expect(node(m, 'in')).toEqual({
-      nodeId: 'in', type: 'receive', label: null,
-      entered: 4, completed: 4, failed: 0, cancelled: 0, retried: 0, waitingNow: 0, errorRate: 0,
+      nodeId: 'in',
+      type: 'receive',
+      label: null,
+      entered: 4,
+      completed: 4,
+      failed: 0,
+      cancelled: 0,
+      retried: 0,
+      waitingNow: 0,
+      errorRate: 0,
       ports: [{ port: 'next', count: 4, share: 1 }],
       // 100, 200, 300, 400 ms: p50 = 250; p95 = 300 + 0.85 × 100
       processingMs: { p50: 250, p95: 385, mean: 250 },
       waitingMs: { p50: null, p95: null, mean: null },
     })
     expect(node(m, 'w')).toMatchObject({
-      entered: 4, completed: 2, failed: 1, retried: 1, waitingNow: 1, errorRate: 1 / 3,
-      ports: [{ port: 'event', count: 1, share: 0.5 }, { port: 'timeout', count: 1, share: 0.5 }],
+      entered: 4,
+      completed: 2,
+      failed: 1,
+      retried: 1,
+      waitingNow: 1,
+      errorRate: 1 / 3,
+      ports: [
+        { port: 'event', count: 1, share: 0.5 },
+        { port: 'timeout', count: 1, share: 0.5 },
+      ],
       // finished steps 10, 20 and 1000 ms of work (waiting excluded)
       processingMs: { p50: 20, mean: 1030 / 3 },
       // waited 60 s and 120 s: p95 = 60 s + 0.95 × 60 s
@@ -124,9 +175,20 @@ describe('per-node metrics', () => {
     expect(m.nodes.map((x) => x.nodeId)).toEqual(['in', 'w', 'end', 'mail'])
     // 100 … 600 ms: p50 = 350, p95 = 500 + 0.75 × 100
     expect(node(m, 'in').processingMs).toEqual({ p50: 350, p95: 575, mean: 350 })
-    expect(node(m, 'w')).toMatchObject({ entered: 6, waitingNow: 2, ports: [{ port: 'timeout', count: 2, share: 2 / 3 }, { port: 'event', count: 1, share: 1 / 3 }] })
+    expect(node(m, 'w')).toMatchObject({
+      entered: 6,
+      waitingNow: 2,
+      ports: [
+        { port: 'timeout', count: 2, share: 2 / 3 },
+        { port: 'event', count: 1, share: 1 / 3 },
+      ],
+    })
     expect(node(m, 'w').waitingMs).toEqual({ p50: 60_000, p95: 114_000, mean: 70_000 })
-    expect(node(m, 'mail')).toMatchObject({ type: 'send-email', entered: 1, processingMs: { p50: 7, p95: 7, mean: 7 } })
+    expect(node(m, 'mail')).toMatchObject({
+      type: 'send-email',
+      entered: 1,
+      processingMs: { p50: 7, p95: 7, mean: 7 },
+    })
     const edge = (id: string) => m.edges.find((x) => x.id === id)
     expect(edge('w-timeout-end')).toMatchObject({ count: 1, share: 1 / 3 })
     expect(edge('w-timeout-mail')).toMatchObject({ count: 1, share: 1 / 3 })
@@ -143,11 +205,23 @@ describe('per-node metrics', () => {
 
   it('serves the metrics to analysts and operations, and says when the flow or version is unknown', async () => {
     const analyst = await h.tokenFor('analyst')
-    const res = await h.api('GET', '/api/flows/m/metrics?version=2&from=2025-01-01&to=2025-01-02', undefined, analyst)
+    const res = await h.api(
+      'GET',
+      '/api/flows/m/metrics?version=2&from=2025-01-01&to=2025-01-02',
+      undefined,
+      analyst,
+    )
     expect(res.status).toBe(200)
-    expect(res.body.nodes.find((x: { nodeId: string }) => x.nodeId === 'mail')).toMatchObject({ entered: 1, completed: 1 })
-    expect((await h.api('GET', '/api/flows/m/metrics', undefined, await h.tokenFor('operations'))).status).toBe(200)
-    expect((await h.api('GET', '/api/flows/m/metrics', undefined, await h.tokenFor('merchant'))).status).toBe(403)
+    expect(res.body.nodes.find((x: { nodeId: string }) => x.nodeId === 'mail')).toMatchObject({
+      entered: 1,
+      completed: 1,
+    })
+    expect(
+      (await h.api('GET', '/api/flows/m/metrics', undefined, await h.tokenFor('operations'))).status,
+    ).toBe(200)
+    expect((await h.api('GET', '/api/flows/m/metrics', undefined, await h.tokenFor('merchant'))).status).toBe(
+      403,
+    )
     expect((await h.api('GET', '/api/flows/nope/metrics')).body.error.code).toBe('not_found')
     expect((await h.api('GET', '/api/flows/m/metrics?version=9')).status).toBe(404)
     const bad = await h.api('GET', '/api/flows/m/metrics?from=2025-02-01&to=2025-01-01')

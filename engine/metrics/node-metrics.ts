@@ -47,8 +47,21 @@ function scopedSteps(scope: MetricsScope) {
       and ${inWindow('s.created_at', scope)}`
 }
 
+/**
+ * Percentiles sort every node's steps: with the default 4 MB of work_mem a million steps spill
+ * to disk; 64 MB, for this query's transaction only, keeps the sorts in memory (~1/3 faster).
+ */
+async function withSortMemory<T>(db: Executor, fn: (tx: Executor) => Promise<T>): Promise<T> {
+  const run = async (tx: Executor) => {
+    await sql`set local work_mem = '64MB'`.execute(tx)
+    return fn(tx)
+  }
+  return db.isTransaction ? run(db) : db.transaction().execute(run)
+}
+
 export async function nodeFigures(db: Executor, scope: MetricsScope): Promise<NodeFigures[]> {
-  const rows = await sql<Record<string, unknown>>`
+  const rows = await withSortMemory(db, (tx) =>
+    sql<Record<string, unknown>>`
     with t as (
       select s.node_id, s.node_type, s.status, s.attempt,
         case when s.finished_at is not null
@@ -67,7 +80,8 @@ export async function nodeFigures(db: Executor, scope: MetricsScope): Promise<No
       avg(processing_ms) as processing_mean,
       percentile_cont(array[0.5, 0.95]) within group (order by waiting_ms) as waiting,
       avg(waiting_ms) as waiting_mean
-    from t group by node_id order by node_id`.execute(db)
+    from t group by node_id order by node_id`.execute(tx),
+  )
   return rows.rows.map((r) => {
     const p = (r.processing as number[] | null) ?? [null, null]
     const w = (r.waiting as number[] | null) ?? [null, null]

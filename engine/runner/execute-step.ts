@@ -1,9 +1,7 @@
-import type { Selectable } from 'kysely'
 import { sql } from 'kysely'
 import { getNodeType } from '../../nodes/index.ts'
 import type { Db, Tx } from '../db.ts'
 import { faultPoint } from '../faults.ts'
-import type { StepsTable } from '../db-types.ts'
 import { ERROR_PORT } from '../graph.ts'
 import type { NodeContext, NodeResult } from '../node-contract.ts'
 import { portsOf } from '../node-contract.ts'
@@ -14,10 +12,10 @@ import { enqueueStep, enqueueSteps, enqueueWake, jobPriority } from './jobs.ts'
 import { loadHead } from './load-head.ts'
 import { flushOrder, nodeContext } from './node-context.ts'
 import { classify, retryDelayMs } from './retry-policy.ts'
-import { finishStep, settleRun } from './run-state.ts'
+import { settleRun } from './run-state.ts'
+import { StepBuffer, type StepRow } from './step-buffer.ts'
 import { findWake } from './wake.ts'
 
-type StepRow = Selectable<StepsTable>
 interface WorkItem {
   step: StepRow
   wake?: NodeContext['wake']
@@ -48,8 +46,11 @@ export async function executeStepJob(db: Db, deps: RunnerDeps, stepId: number, m
       }
       first = { step, wake }
     }
-    const chain = new Chain(tx, deps, flow, run.id, run.flowId, run.flowVersion, order)
+    const steps = new StepBuffer(tx, run.id, head.visits)
+    steps.track(step)
+    const chain = new Chain(tx, deps, flow, steps, run.id, run.flowId, run.flowVersion, order)
     await chain.execute(first)
+    await steps.flush()
     if (chain.orderChanged) await flushOrder(tx, chain.order)
     await settleRun(tx, run.id, order.id, chain.failure)
     faultPoint('before-step-commit')
@@ -65,6 +66,7 @@ class Chain {
     private tx: Tx,
     private deps: RunnerDeps,
     private flow: CompiledFlow,
+    private steps: StepBuffer,
     private runId: number,
     private flowId: string,
     private flowVersion: number,
@@ -103,21 +105,33 @@ class Chain {
     let result: NodeResult
     const ref = { id: step.id, runId: this.runId, nodeId: step.node_id, visit: step.visit, attempt, flowId: this.flowId, flowVersion: this.flowVersion }
     const before = { status: this.order.status, attributes: this.order.attributes, tags: this.order.tags, changed: this.orderChanged }
-    // one round trip: the previous step's savepoint is kept by releasing it, this step's opens
-    await sql.raw(this.savepoint ? 'release savepoint orderflow_step; savepoint orderflow_step' : 'savepoint orderflow_step').execute(this.tx)
-    this.savepoint = true
+    // Nodes that write nothing need no savepoint until the runner itself writes for them (an
+    // event consumed by a wait): before that, a throw leaves nothing to roll back.
+    let savepoint = false
+    const ensureSavepoint = async () => {
+      if (savepoint) return
+      // one round trip: the previous step's savepoint is kept by releasing it, this step's opens
+      await sql.raw(this.savepoint ? 'release savepoint orderflow_step; savepoint orderflow_step' : 'savepoint orderflow_step').execute(this.tx)
+      this.savepoint = savepoint = true
+    }
+    if (!def.writesNothing) await ensureSavepoint()
     try {
       for (let round = 0; ; round++) {
-        result = await def.run(parsed.data, nodeContext(this.tx, this.deps, ref, this.order, wake, state, () => (this.orderChanged = true)))
+        const ctx = nodeContext(this.tx, this.deps, ref, this.order, wake, state, () => (this.orderChanged = true))
+        if (def.writesNothing) ctx.sendEmail = async () => {
+          throw new Error(`node type "${def.type}" is marked writesNothing but sent an email; remove the flag`)
+        }
+        result = await def.run(parsed.data, ctx)
         if (!('wait' in result)) break
         state = result.state ?? state
         // an event that arrived before the run got here, or a deadline already past, ends the wait now
+        await ensureSavepoint()
         const immediate = await findWake(this.tx, this.order.id, result.wait.events ?? [], result.wait.until ?? null, step.id, this.deps.clock)
         if (!immediate || round > 20) break
         wake = immediate
       }
     } catch (error) {
-      await sql.raw('rollback to savepoint orderflow_step').execute(this.tx)
+      if (savepoint) await sql.raw('rollback to savepoint orderflow_step').execute(this.tx)
       // drop the in-memory order changes of the failed try, as the rollback dropped its writes
       Object.assign(this.order, { status: before.status, attributes: before.attributes, tags: before.tags })
       this.orderChanged = before.changed
@@ -125,20 +139,16 @@ class Chain {
     }
 
     if ('wait' in result) {
-      await this.tx
-        .updateTable('steps')
-        .set({
-          status: 'waiting',
-          attempt,
-          started_at: startedAt,
-          waiting_since: step.waiting_since ?? now(),
-          wait_events: result.wait.events ?? [],
-          wait_until: result.wait.until ?? null,
-          state: JSON.stringify(state),
-          error: null,
-        })
-        .where('id', '=', step.id)
-        .execute()
+      this.steps.update(step.id, {
+        status: 'waiting',
+        attempt,
+        started_at: startedAt,
+        waiting_since: step.waiting_since ?? now(),
+        wait_events: result.wait.events ?? [],
+        wait_until: result.wait.until ?? null,
+        state,
+        error: null,
+      })
       if (result.wait.until) await enqueueWake(this.tx, step.id, { runAt: result.wait.until, priority: jobPriority(this.order.attributes) })
       return []
     }
@@ -146,18 +156,14 @@ class Chain {
     if (port !== null && !portsOf(def, node.config).includes(port)) {
       return this.fail(step, attempt, startedAt, new Error(`the node returned output "${port}", which it does not declare`), true)
     }
-    return finishStep(this.tx, {
-      stepId: step.id,
-      runId: this.runId,
-      status: 'completed',
-      attempt,
-      port,
-      output: result.output ?? {},
-      error: null,
-      startedAt,
-      finishedAt: now(),
-      next: port === null ? [] : this.targets(step.node_id, port),
-    })
+    this.steps.update(step.id, { status: 'completed', attempt, port, output: result.output ?? {}, error: null, started_at: startedAt, finished_at: now(), wait_events: null, wait_until: null })
+    return port === null ? [] : this.follow(step.node_id, port)
+  }
+
+  private async follow(nodeId: string, port: string): Promise<StepRow[]> {
+    const created: StepRow[] = []
+    for (const t of this.targets(nodeId, port)) created.push(await this.steps.create(t.nodeId, t.nodeType))
+    return created
   }
 
   private targets(nodeId: string, port: string) {
@@ -173,7 +179,7 @@ class Chain {
     if (kind === 'transient') {
       const runAt = new Date(Date.now() + retryDelayMs(error, attempt, this.deps.retryBaseMs))
       this.deps.log.warn({ stepId: step.id, nodeId: step.node_id, attempt, err: message }, 'step failed; retrying')
-      await this.tx.updateTable('steps').set({ attempt, error: message, started_at: startedAt }).where('id', '=', step.id).execute()
+      this.steps.update(step.id, { attempt, error: message, started_at: startedAt })
       // a waiting step keeps waiting and is looked at again; a pending one runs again
       if (waiting) await enqueueWake(this.tx, step.id, { runAt, priority })
       else await enqueueStep(this.tx, step.id, { runAt, priority })
@@ -182,17 +188,15 @@ class Chain {
     this.deps.log.error({ stepId: step.id, nodeId: step.node_id, attempt, err: message }, 'step failed permanently')
     const next = this.targets(step.node_id, ERROR_PORT)
     if (next.length === 0) this.failure = `Node "${step.node_id}" failed: ${message}`
-    return finishStep(this.tx, {
-      stepId: step.id,
-      runId: this.runId,
+    this.steps.update(step.id, {
       status: 'failed',
       attempt,
       port: next.length > 0 ? ERROR_PORT : null,
       output: { error: message },
       error: message,
-      startedAt,
-      finishedAt: this.deps.clock.now(),
-      next,
+      started_at: startedAt,
+      finished_at: this.deps.clock.now(),
     })
+    return next.length > 0 ? this.follow(step.node_id, ERROR_PORT) : []
   }
 }

@@ -9,6 +9,8 @@ export interface Head {
   step: Selectable<StepsTable>
   run: { id: number; flowId: string; flowVersion: number; status: string }
   order: Order
+  /** highest visit per node of the run */
+  visits: Map<string, number>
 }
 
 /**
@@ -26,7 +28,9 @@ export async function loadHead(tx: Tx, stepId: number): Promise<Head | undefined
       o.total, o.attributes, o.tags, o.placed_at,
       (select coalesce(json_agg(json_build_object('line_no', l.line_no, 'sku', l.sku, 'name', l.name,
           'quantity', l.quantity, 'unit_price', l.unit_price::text) order by l.line_no), '[]')
-        from order_lines l where l.order_id = o.id) as lines
+        from order_lines l where l.order_id = o.id) as lines,
+      (select coalesce(json_object_agg(v.node_id, v.visit), '{}') from
+        (select node_id, max(visit) as visit from steps where run_id = r.id group by node_id) v) as visits
     from steps s
     join runs r on r.id = s.run_id
     join orders o on o.id = r.order_id
@@ -57,5 +61,6 @@ export async function loadHead(tx: Tx, stepId: number): Promise<Head | undefined
     },
     run: { id: row.run_id, flowId: row.flow_id, flowVersion: row.flow_version, status: row.run_status },
     order: orderFromRow({ ...row, id: row.order_id, status: row.order_status } as never, row.lines),
+    visits: new Map(Object.entries(row.visits as Record<string, number>)),
   }
 }

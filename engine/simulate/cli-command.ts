@@ -29,7 +29,8 @@ export async function simulateCommand(config: Config, args: string[]): Promise<v
     return n
   }
   const compare = values.compare?.split(',').map((s) => s.trim())
-  if (compare && compare.length !== 2) throw new Error('--compare takes two versions or flow files, e.g. --compare 3,4')
+  if (compare && compare.length !== 2)
+    throw new Error('--compare takes two versions or flow files, e.g. --compare 3,4')
   const conn = await connect(config)
   try {
     await dropDeadScratchDbs(conn.handle.url)

@@ -41,7 +41,13 @@ export interface OrderFate {
   /** carrier transit for a standard shipment; express takes 1 day */
   transitDays: number
   delayDays: number
-  returns: { reason: string; afterDays: number; lines: { sku: string; quantity: number }[]; condition: 'resellable' | 'opened' | 'damaged'; transitDays: number } | null
+  returns: {
+    reason: string
+    afterDays: number
+    lines: { sku: string; quantity: number }[]
+    condition: 'resellable' | 'opened' | 'damaged'
+    transitDays: number
+  } | null
   feedback: { rating: number; afterDays: number; comment: string } | null
   pickError: boolean
 }
@@ -60,8 +66,46 @@ export const RETURN_REASONS: [string, number][] = [
   ['wrong_item', 0.15],
 ]
 
-const FIRST = ['Ada', 'Noor', 'Liam', 'Emma', 'Finn', 'Sofia', 'Lucas', 'Mila', 'Daan', 'Julia', 'Sem', 'Lotte', 'Ben', 'Anna', 'Jonas', 'Lea', 'Tom', 'Sara', 'Max', 'Eva']
-const LAST = ['de Vries', 'Jansen', 'Müller', 'Schmidt', 'Smith', 'Jones', 'Dubois', 'Martin', 'Peeters', 'Bakker', 'Visser', 'Meyer', 'Brown', 'Lambert', 'Janssens', 'Wagner']
+const FIRST = [
+  'Ada',
+  'Noor',
+  'Liam',
+  'Emma',
+  'Finn',
+  'Sofia',
+  'Lucas',
+  'Mila',
+  'Daan',
+  'Julia',
+  'Sem',
+  'Lotte',
+  'Ben',
+  'Anna',
+  'Jonas',
+  'Lea',
+  'Tom',
+  'Sara',
+  'Max',
+  'Eva',
+]
+const LAST = [
+  'de Vries',
+  'Jansen',
+  'Müller',
+  'Schmidt',
+  'Smith',
+  'Jones',
+  'Dubois',
+  'Martin',
+  'Peeters',
+  'Bakker',
+  'Visser',
+  'Meyer',
+  'Brown',
+  'Lambert',
+  'Janssens',
+  'Wagner',
+]
 const PLACES: [country: string, city: string, postal: string, weight: number][] = [
   ['NL', 'Amsterdam', '1012 AB', 25],
   ['NL', 'Utrecht', '3511 AA', 10],
@@ -72,8 +116,18 @@ const PLACES: [country: string, city: string, postal: string, weight: number][] 
   ['FR', 'Lille', '59000', 8],
   ['AT', 'Wien', '1010', 6],
 ]
-const CHANNELS: [string, number][] = [['web', 0.7], ['shopify', 0.2], ['woocommerce', 0.1]]
-const COMMENTS: Record<number, string> = { 1: 'Very disappointed.', 2: 'Not great.', 3: 'It is fine.', 4: 'Good, thank you.', 5: 'Lovely, will order again!' }
+const CHANNELS: [string, number][] = [
+  ['web', 0.7],
+  ['shopify', 0.2],
+  ['woocommerce', 0.1],
+]
+const COMMENTS: Record<number, string> = {
+  1: 'Very disappointed.',
+  2: 'Not great.',
+  3: 'It is fine.',
+  4: 'Good, thank you.',
+  5: 'Lovely, will order again!',
+}
 
 const cents = (s: string) => Math.round(Number(s) * 100)
 const money = (c: number) => (c / 100).toFixed(2)
@@ -83,12 +137,27 @@ const money = (c: number) => (c / 100).toFixed(2)
  * PRNG, so order i is the same whatever the other orders look like; `outOfStock` lists the SKUs
  * that start at zero stock (the simulation sets them so).
  */
-export function orderStream(catalogue: CatalogueItem[], opts: StreamOptions): { orders: SimOrder[]; outOfStock: string[] } {
-  if (catalogue.length < 4) throw new Error('The catalogue has fewer than 4 products; seed the products table (npm start seeds a demo catalogue).')
+export function orderStream(
+  catalogue: CatalogueItem[],
+  opts: StreamOptions,
+): { orders: SimOrder[]; outOfStock: string[] } {
+  if (catalogue.length < 4)
+    throw new Error(
+      'The catalogue has fewer than 4 products; seed the products table (npm start seeds a demo catalogue).',
+    )
   const root = new Prng(opts.seed)
   const o = {
-    days: 7, expressShare: 0.15, outOfStockShare: 0.08, paymentFailureShare: 0.05, cashOnDeliveryShare: 0.05,
-    deliveryDelayShare: 0.1, returnShare: 0.12, feedbackShare: 0.4, pickErrorShare: 0.02, repeatShare: 0.3, ...opts,
+    days: 7,
+    expressShare: 0.15,
+    outOfStockShare: 0.08,
+    paymentFailureShare: 0.05,
+    cashOnDeliveryShare: 0.05,
+    deliveryDelayShare: 0.1,
+    returnShare: 0.12,
+    feedbackShare: 0.4,
+    pickErrorShare: 0.02,
+    repeatShare: 0.3,
+    ...opts,
   }
   // the freight-only and dearest goods sell rarely; cheaper goods more often
   const sellable = catalogue.filter((p) => cents(p.price) < 100_000)
@@ -107,14 +176,35 @@ export function orderStream(catalogue: CatalogueItem[], opts: StreamOptions): { 
     if (!customer) {
       const first = r.pick(FIRST)
       const last = r.pick(LAST)
-      customer = { name: `${first} ${last}`, email: `${first}.${last.replace(/\W/g, '')}.${customers.length + 1}@example.com`.toLowerCase(), place: r.weighted(PLACES.map((p) => [p, p[3]] as const)) }
+      customer = {
+        name: `${first} ${last}`,
+        email: `${first}.${last.replace(/\W/g, '')}.${customers.length + 1}@example.com`.toLowerCase(),
+        place: r.weighted(PLACES.map((p) => [p, p[3]] as const)),
+      }
       customers.push(customer)
     }
     const lines = new Map<string, { sku: string; name: string; quantity: number; unitPrice: string }>()
-    const lineCount = Math.min(inStock.length, r.weighted([[1, 0.5], [2, 0.3], [3, 0.15], [4, 0.05]] as const))
+    const lineCount = Math.min(
+      inStock.length,
+      r.weighted([
+        [1, 0.5],
+        [2, 0.3],
+        [3, 0.15],
+        [4, 0.05],
+      ] as const),
+    )
     while (lines.size < lineCount) {
       const p = r.weighted(inStock)
-      lines.set(p.sku, { sku: p.sku, name: p.name, quantity: r.weighted([[1, 0.8], [2, 0.15], [3, 0.05]] as const), unitPrice: p.price })
+      lines.set(p.sku, {
+        sku: p.sku,
+        name: p.name,
+        quantity: r.weighted([
+          [1, 0.8],
+          [2, 0.15],
+          [3, 0.05],
+        ] as const),
+        unitPrice: p.price,
+      })
     }
     if (r.chance(o.outOfStockShare)) {
       const sku = r.pick(outOfStock)
@@ -124,13 +214,28 @@ export function orderStream(catalogue: CatalogueItem[], opts: StreamOptions): { 
     const express = r.chance(o.expressShare)
     const subtotal = [...lines.values()].reduce((s, l) => s + cents(l.unitPrice) * l.quantity, 0)
     const shipping = express ? 990 : subtotal >= 7500 ? 0 : 490
-    const paymentMethod = r.chance(o.cashOnDeliveryShare) ? 'cod' : r.weighted([['card', 0.85], ['wallet', 0.15]] as const)
+    const paymentMethod = r.chance(o.cashOnDeliveryShare)
+      ? 'cod'
+      : r.weighted([
+          ['card', 0.85],
+          ['wallet', 0.15],
+        ] as const)
     const declined = paymentMethod !== 'cod' && r.chance(o.paymentFailureShare)
-    const card = declined ? (r.chance(0.7) ? TEST_CARDS.declined : TEST_CARDS.insufficientFunds) : '4242424242424242'
+    const card = declined
+      ? r.chance(0.7)
+        ? TEST_CARDS.declined
+        : TEST_CARDS.insufficientFunds
+      : '4242424242424242'
     const [country, city, postalCode] = customer.place
     const delivered = [...lines.values()]
     const returning = r.chance(o.returnShare)
-    const rating = r.weighted([[5, 0.5], [4, 0.25], [3, 0.1], [2, 0.07], [1, 0.08]] as const)
+    const rating = r.weighted([
+      [5, 0.5],
+      [4, 0.25],
+      [3, 0.1],
+      [2, 0.07],
+      [1, 0.08],
+    ] as const)
     orders.push({
       placedAt: new Date(t),
       input: {
@@ -138,12 +243,23 @@ export function orderStream(catalogue: CatalogueItem[], opts: StreamOptions): { 
         externalId: `SIM-${opts.seed}-${i + 1}`,
         currency: 'EUR',
         customer: { email: customer.email, name: customer.name },
-        shippingAddress: { name: customer.name, line1: `${r.int(1, 250)} Market Street`, city, postalCode, country },
+        shippingAddress: {
+          name: customer.name,
+          line1: `${r.int(1, 250)} Market Street`,
+          city,
+          postalCode,
+          country,
+        },
         shippingMethod: express ? 'express' : 'standard',
         paymentMethod,
         payment: paymentMethod === 'cod' ? {} : { card },
         lines: delivered,
-        totals: { subtotal: money(subtotal), shipping: money(shipping), tax: money(Math.round((subtotal * 21) / 121)), total: money(subtotal + shipping) },
+        totals: {
+          subtotal: money(subtotal),
+          shipping: money(shipping),
+          tax: money(Math.round((subtotal * 21) / 121)),
+          total: money(subtotal + shipping),
+        },
         tags: ['simulation'],
         placedAt: new Date(t).toISOString(),
       },
@@ -154,11 +270,25 @@ export function orderStream(catalogue: CatalogueItem[], opts: StreamOptions): { 
           ? (() => {
               const line = r.pick(delivered)
               const reason = r.weighted(RETURN_REASONS)
-              const condition = reason === 'damaged' ? 'damaged' : r.weighted([['resellable', 0.75], ['opened', 0.25]] as const)
-              return { reason, afterDays: r.int(1, 14), lines: [{ sku: line.sku, quantity: r.chance(0.7) ? 1 : line.quantity }], condition, transitDays: r.int(2, 5) }
+              const condition =
+                reason === 'damaged'
+                  ? 'damaged'
+                  : r.weighted([
+                      ['resellable', 0.75],
+                      ['opened', 0.25],
+                    ] as const)
+              return {
+                reason,
+                afterDays: r.int(1, 14),
+                lines: [{ sku: line.sku, quantity: r.chance(0.7) ? 1 : line.quantity }],
+                condition,
+                transitDays: r.int(2, 5),
+              }
             })()
           : null,
-        feedback: r.chance(o.feedbackShare) ? { rating, afterDays: r.int(1, 7), comment: COMMENTS[rating]! } : null,
+        feedback: r.chance(o.feedbackShare)
+          ? { rating, afterDays: r.int(1, 7), comment: COMMENTS[rating]! }
+          : null,
         pickError: r.chance(o.pickErrorShare),
       },
     })

@@ -18,18 +18,44 @@ const pct = (r: number | null) => (r === null ? '–' : `${(r * 100).toFixed(1)}
 
 export function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd()
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd()
   return [line(head), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
 }
 
 export function metricsTable(m: FlowMetrics): string {
   return table(
-    ['node', 'type', 'entered', 'done', 'failed', 'retried', 'waiting', 'proc p50', 'proc p95', 'wait p50', 'wait p95', 'ports'],
+    [
+      'node',
+      'type',
+      'entered',
+      'done',
+      'failed',
+      'retried',
+      'waiting',
+      'proc p50',
+      'proc p95',
+      'wait p50',
+      'wait p95',
+      'ports',
+    ],
     m.nodes
       .filter((n) => n.entered > 0 || n.waitingNow > 0)
       .map((n) => [
-        n.nodeId, n.type, String(n.entered), String(n.completed), String(n.failed), String(n.retried), String(n.waitingNow),
-        duration(n.processingMs.p50), duration(n.processingMs.p95), duration(n.waitingMs.p50), duration(n.waitingMs.p95),
+        n.nodeId,
+        n.type,
+        String(n.entered),
+        String(n.completed),
+        String(n.failed),
+        String(n.retried),
+        String(n.waitingNow),
+        duration(n.processingMs.p50),
+        duration(n.processingMs.p95),
+        duration(n.waitingMs.p50),
+        duration(n.waitingMs.p95),
         n.ports.map((p) => `${p.port} ${pct(p.share)}`).join(', '),
       ]),
   )
@@ -39,22 +65,57 @@ export function metricsTable(m: FlowMetrics): string {
 export function kpiRows(k: KpiReport): [string, string, number | null][] {
   return [
     ['orders placed', String(k.ordersPlaced), k.ordersPlaced],
-    ['rate of return (units)', `${pct(k.returnRate.rate)} (${k.returnRate.unitsReturned}/${k.returnRate.unitsSold})`, k.returnRate.rate],
-    ...k.returnRate.byReason.map((r): [string, string, number | null] => [`  return: ${r.reason}`, `${pct(r.rate)} (${r.units})`, r.rate]),
-    ['picking accuracy', `${pct(k.pickingAccuracy.rate)} of ${k.pickingAccuracy.pickedOrders}`, k.pickingAccuracy.rate],
+    [
+      'rate of return (units)',
+      `${pct(k.returnRate.rate)} (${k.returnRate.unitsReturned}/${k.returnRate.unitsSold})`,
+      k.returnRate.rate,
+    ],
+    ...k.returnRate.byReason.map((r): [string, string, number | null] => [
+      `  return: ${r.reason}`,
+      `${pct(r.rate)} (${r.units})`,
+      r.rate,
+    ]),
+    [
+      'picking accuracy',
+      `${pct(k.pickingAccuracy.rate)} of ${k.pickingAccuracy.pickedOrders}`,
+      k.pickingAccuracy.rate,
+    ],
     ['lead time mean', duration(k.leadTime.meanMs), k.leadTime.meanMs],
     ['lead time p50', duration(k.leadTime.p50Ms), k.leadTime.p50Ms],
     ['lead time p95', duration(k.leadTime.p95Ms), k.leadTime.p95Ms],
-    ['orders per customer (365 d)', k.purchaseFrequency.ordersPerCustomer?.toFixed(2) ?? '–', k.purchaseFrequency.ordersPerCustomer],
-    ['backorder rate', `${pct(k.backorderRate.rate)} of ${k.backorderRate.stockCheckedOrders}`, k.backorderRate.rate],
-    ['payment failure rate', `${pct(k.paymentFailureRate.rate)} of ${k.paymentFailureRate.ordersWithPayment}`, k.paymentFailureRate.rate],
-    ['on-time ship rate', `${pct(k.onTimeShipRate.rate)} of ${k.onTimeShipRate.shippedOrders}`, k.onTimeShipRate.rate],
-    ...k.emailsPerTemplate.map((e): [string, string, number | null] => [`  emails: ${e.template}`, String(e.sent), e.sent]),
+    [
+      'orders per customer (365 d)',
+      k.purchaseFrequency.ordersPerCustomer?.toFixed(2) ?? '–',
+      k.purchaseFrequency.ordersPerCustomer,
+    ],
+    [
+      'backorder rate',
+      `${pct(k.backorderRate.rate)} of ${k.backorderRate.stockCheckedOrders}`,
+      k.backorderRate.rate,
+    ],
+    [
+      'payment failure rate',
+      `${pct(k.paymentFailureRate.rate)} of ${k.paymentFailureRate.ordersWithPayment}`,
+      k.paymentFailureRate.rate,
+    ],
+    [
+      'on-time ship rate',
+      `${pct(k.onTimeShipRate.rate)} of ${k.onTimeShipRate.shippedOrders}`,
+      k.onTimeShipRate.rate,
+    ],
+    ...k.emailsPerTemplate.map((e): [string, string, number | null] => [
+      `  emails: ${e.template}`,
+      String(e.sent),
+      e.sent,
+    ]),
   ]
 }
 
 export function kpiTable(k: KpiReport): string {
-  return table(['KPI', 'value'], kpiRows(k).map(([a, b]) => [a, b]))
+  return table(
+    ['KPI', 'value'],
+    kpiRows(k).map(([a, b]) => [a, b]),
+  )
 }
 
 /** Both runs' KPIs side by side, with B − A (points for rates). */
@@ -79,6 +140,13 @@ function difference(label: string, a: number | null, b: number | null): string {
   if (d === 0) return '='
   const sign = d > 0 ? '+' : '−'
   if (label.startsWith('lead time')) return `${sign}${duration(Math.abs(d))}`
-  if (Math.abs(a) <= 1 && Math.abs(b) <= 1 && !Number.isInteger(a + b) && !label.startsWith('  emails') && label !== 'orders placed') return `${sign}${(Math.abs(d) * 100).toFixed(1)} pts`
+  if (
+    Math.abs(a) <= 1 &&
+    Math.abs(b) <= 1 &&
+    !Number.isInteger(a + b) &&
+    !label.startsWith('  emails') &&
+    label !== 'orders placed'
+  )
+    return `${sign}${(Math.abs(d) * 100).toFixed(1)} pts`
   return `${sign}${Math.abs(d).toFixed(Number.isInteger(d) ? 0 : 2)}`
 }

@@ -37,7 +37,7 @@ export interface RunOptions {
   tickMs?: number
   /** Stop this many simulated days after the last order, whatever is still waiting. (Default: 60) */
   settleDays?: number
-  /** Jobs at once in the simulation's worker. (Default: 4) */
+  /** Jobs at once in the simulation's worker. (Default: 8) */
   concurrency?: number
   onProgress?: (p: Progress) => void
 }
@@ -58,7 +58,13 @@ export interface RunResult {
  * clock jumps over idle stretches; a job due at a simulated time is released when the clock
  * gets there (graphile_worker.reschedule_jobs), so a 10-day wait takes milliseconds.
  */
-export async function runSimulation(real: Db, realUrl: string, flow: SimFlow, stream: { orders: SimOrder[]; outOfStock: string[] }, opts: RunOptions = {}): Promise<RunResult> {
+export async function runSimulation(
+  real: Db,
+  realUrl: string,
+  flow: SimFlow,
+  stream: { orders: SimOrder[]; outOfStock: string[] },
+  opts: RunOptions = {},
+): Promise<RunResult> {
   const wall = Date.now()
   const tickMs = opts.tickMs ?? 15 * 60_000
   const scratch = await createScratchDb(realUrl)
@@ -86,7 +92,11 @@ export async function runSimulation(real: Db, realUrl: string, flow: SimFlow, st
       })
     }
     const deps: RunnerDeps = {
-      services: { payment: new SimulatedPaymentProvider(db), carrier: new SimulatedCarrier({ clock: () => clock.now() }), channel: new SimulatedChannel(db) },
+      services: {
+        payment: new SimulatedPaymentProvider(db),
+        carrier: new SimulatedCarrier({ clock: () => clock.now() }),
+        channel: new SimulatedChannel(db),
+      },
       rules: new RuleEngineCache(),
       clock,
       log: pino({ level: process.env.LOG_LEVEL ?? 'silent' }),
@@ -94,17 +104,36 @@ export async function runSimulation(real: Db, realUrl: string, flow: SimFlow, st
       retryBaseMs: 100,
       maxChain: 50,
     }
-    worker = await startWorker({ db, pool, deps, concurrency: opts.concurrency ?? 4, pollInterval: 20, deadAfterSeconds: 3600 })
+    worker = await startWorker({
+      db,
+      pool,
+      deps,
+      concurrency: opts.concurrency ?? 8,
+      pollInterval: 20,
+      deadAfterSeconds: 3600,
+    })
     const end = last + shift + (opts.settleDays ?? 60) * DAY
     const report = async (done = false) =>
-      opts.onProgress?.({ placed, total: stream.orders.length, finished: await finishedRuns(db), simTime: clock.now(), done })
+      opts.onProgress?.({
+        placed,
+        total: stream.orders.length,
+        finished: await finishedRuns(db),
+        simTime: clock.now(),
+        done,
+      })
     let ticks = 0
+    const spent = { calendar: 0, settle: 0, observe: 0 }
+    const timed = async (k: keyof typeof spent, f: () => Promise<unknown>) => {
+      const t = performance.now()
+      await f()
+      spent[k] += performance.now() - t
+    }
     for (;;) {
       // everything due now: outside events, then the jobs they and earlier work released, until quiet
       for (;;) {
-        for (const run of calendar.takeDue(clock.now().getTime())) await run()
-        await settle(db, clock)
-        await world.observe()
+        await timed('calendar', () => runAll(calendar.takeDue(clock.now().getTime()), 8))
+        await timed('settle', () => settle(db, clock))
+        await timed('observe', () => world.observe())
         if ((calendar.next() ?? Number.POSITIVE_INFINITY) > clock.now().getTime()) break
       }
       if (++ticks % 10 === 0) await report()
@@ -113,8 +142,15 @@ export async function runSimulation(real: Db, realUrl: string, flow: SimFlow, st
       clock.advanceTo(Math.max(next, clock.now().getTime() + tickMs))
     }
     await report(true)
+    if (process.env.ORDERFLOW_SIM_DEBUG) console.error({ ticks, msSpent: spent })
     const runs = Object.fromEntries(
-      (await db.selectFrom('runs').select(['status', sql<number>`count(*)::int`.as('n')]).groupBy('status').execute()).map((r) => [r.status, r.n]),
+      (
+        await db
+          .selectFrom('runs')
+          .select(['status', sql<number>`count(*)::int`.as('n')])
+          .groupBy('status')
+          .execute()
+      ).map((r) => [r.status, r.n]),
     )
     const [metrics, kpiReport] = await Promise.all([
       flowMetrics(db, { flowId: flow.id, version: flow.version }),
@@ -135,15 +171,37 @@ export async function runSimulation(real: Db, realUrl: string, flow: SimFlow, st
   }
 }
 
+/**
+ * Runs what fell due together, `width` at a time: orders and their events are independent, and
+ * one at a time would leave the database idle between round trips.
+ */
+async function runAll(tasks: (() => Promise<void>)[], width: number) {
+  let next = 0
+  const lane = async () => {
+    while (next < tasks.length) await tasks[next++]!()
+  }
+  await Promise.all(Array.from({ length: Math.min(width, tasks.length) }, lane))
+}
+
 /** The stream's out-of-stock SKUs start at zero; the others get enough stock for the stream. */
 async function prepareStock(db: Db, stream: { orders: SimOrder[]; outOfStock: string[] }) {
   const demand = new Map<string, number>()
-  for (const o of stream.orders) for (const l of o.input.lines) demand.set(l.sku, (demand.get(l.sku) ?? 0) + l.quantity)
+  for (const o of stream.orders)
+    for (const l of o.input.lines) demand.set(l.sku, (demand.get(l.sku) ?? 0) + l.quantity)
   for (const [sku, units] of demand) {
     if (stream.outOfStock.includes(sku)) continue
-    await db.updateTable('inventory').set({ on_hand: sql`greatest(on_hand, ${units * 2}::int)` }).where('sku', '=', sku).execute()
+    await db
+      .updateTable('inventory')
+      .set({ on_hand: sql`greatest(on_hand, ${units * 2}::int)` })
+      .where('sku', '=', sku)
+      .execute()
   }
-  if (stream.outOfStock.length > 0) await db.updateTable('inventory').set({ on_hand: 0, reserved: 0 }).where('sku', 'in', stream.outOfStock).execute()
+  if (stream.outOfStock.length > 0)
+    await db
+      .updateTable('inventory')
+      .set({ on_hand: 0, reserved: 0 })
+      .where('sku', 'in', stream.outOfStock)
+      .execute()
 }
 
 /** Waits until no job is due at the simulated now, releasing jobs due in simulated time as it goes. */
@@ -160,18 +218,26 @@ async function settle(db: Db, clock: SimClock) {
     if (future.length > 0) {
       await sql`select graphile_worker.reschedule_jobs(${future}::bigint[], run_at := now())`.execute(db)
       // rescheduling sends no notification: nudge the workers as add_jobs would, instead of waiting for their poll
-      await sql`select pg_notify('jobs:insert', json_build_object('r', random(), 'count', ${future.length}::int)::text)`.execute(db)
+      await sql`select pg_notify('jobs:insert', json_build_object('r', random(), 'count', ${future.length}::int)::text)`.execute(
+        db,
+      )
     }
     await new Promise((r) => setTimeout(r, i < 10 ? 5 : 20))
   }
 }
 
 async function nextJobAt(db: Db): Promise<number> {
-  const { rows } = await sql<{ at: Date | null }>`select min(run_at) as at from graphile_worker.jobs where attempts < max_attempts`.execute(db)
+  const { rows } = await sql<{
+    at: Date | null
+  }>`select min(run_at) as at from graphile_worker.jobs where attempts < max_attempts`.execute(db)
   return rows[0]?.at?.getTime() ?? Number.POSITIVE_INFINITY
 }
 
 async function finishedRuns(db: Db): Promise<number> {
-  const r = await db.selectFrom('runs').select(sql<number>`count(*)::int`.as('n')).where('status', 'in', ['completed', 'failed', 'cancelled']).executeTakeFirst()
+  const r = await db
+    .selectFrom('runs')
+    .select(sql<number>`count(*)::int`.as('n'))
+    .where('status', 'in', ['completed', 'failed', 'cancelled'])
+    .executeTakeFirst()
   return r?.n ?? 0
 }

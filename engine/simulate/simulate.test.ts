@@ -26,14 +26,25 @@ async function footprint() {
 }
 
 const scratchDbs = async () =>
-  (await sql<{ n: number }>`select count(*)::int as n from pg_database where datname like ${`${SCRATCH_PREFIX}${process.pid}_%`}`.execute(h.db)).rows[0]!.n
+  (
+    await sql<{
+      n: number
+    }>`select count(*)::int as n from pg_database where datname like ${`${SCRATCH_PREFIX}${process.pid}_%`}`.execute(
+      h.db,
+    )
+  ).rows[0]!.n
 
 /** The default process without follow-up and return window: runs end at delivery. */
 function shortProcess(extraRule?: unknown): Graph {
   const g = defaultFlowGraph()
   const nodes = g.nodes.filter((n) => n.id !== 'follow-up' && n.id !== 'return')
-  const edges = g.edges.filter((e) => !['follow-up', 'return'].includes(e.source) && !['follow-up', 'return'].includes(e.target))
-  edges.push({ id: 'delivered-end', source: 'delivery', sourceHandle: 'delivered', target: 'end' }, { id: 'late-end', source: 'delivery', sourceHandle: 'late', target: 'end' })
+  const edges = g.edges.filter(
+    (e) => !['follow-up', 'return'].includes(e.source) && !['follow-up', 'return'].includes(e.target),
+  )
+  edges.push(
+    { id: 'delivered-end', source: 'delivery', sourceHandle: 'delivered', target: 'end' },
+    { id: 'late-end', source: 'delivery', sourceHandle: 'late', target: 'end' },
+  )
   for (const n of nodes) {
     if (n.id === 'pick') n.config = { strategy: 'single', autoConfirm: true }
     if (n.id === 'rules' && extraRule) n.config = { rules: [...(n.config.rules as unknown[]), extraRule] }
@@ -47,9 +58,12 @@ describe('order stream', () => {
     const b = orderStream(CATALOGUE, { seed: 3, orders: 50, start: new Date('2030-01-01T00:00:00Z') })
     const c = orderStream(CATALOGUE, { seed: 4, orders: 50, start: new Date('2030-01-01T00:00:00Z') })
     expect(JSON.stringify(a)).toBe(JSON.stringify(b))
-    expect(JSON.stringify(a.orders.map((o) => o.input.lines))).not.toBe(JSON.stringify(c.orders.map((o) => o.input.lines)))
+    expect(JSON.stringify(a.orders.map((o) => o.input.lines))).not.toBe(
+      JSON.stringify(c.orders.map((o) => o.input.lines)),
+    )
     const big = orderStream(CATALOGUE, { seed: 3, orders: 2000, start: new Date('2030-01-01T00:00:00Z') })
-    const share = (f: (o: (typeof big.orders)[number]) => boolean) => big.orders.filter(f).length / big.orders.length
+    const share = (f: (o: (typeof big.orders)[number]) => boolean) =>
+      big.orders.filter(f).length / big.orders.length
     expect(share((o) => o.input.shippingMethod === 'express')).toBeCloseTo(0.15, 1)
     expect(share((o) => o.input.lines.some((l) => big.outOfStock.includes(l.sku)))).toBeCloseTo(0.08, 1)
     expect(share((o) => o.fate.returns !== null)).toBeCloseTo(0.12, 1)
@@ -60,7 +74,7 @@ describe('simulation', () => {
   it('runs 500 orders through the default flow, reports metrics and KPIs, and leaves real orders untouched', async () => {
     for (let i = 0; i < 3; i++) expect((await h.api('POST', '/api/orders', sampleOrder())).status).toBe(201)
     const before = await footprint()
-    const [r] = await simulate(h.db, h.url, { orders: 500, seed: 11, days: 1, tickMs: 2 * 3_600_000 })
+    const [r] = await simulate(h.db, h.url, { orders: 500, seed: 11, days: 1, tickMs: 6 * 3_600_000 })
     expect(r!.orders).toBe(500)
     expect(Object.values(r!.runs).reduce((a, b) => a + b, 0)).toBe(500)
     const receive = r!.metrics.nodes.find((n) => n.nodeId === 'receive')!
@@ -86,9 +100,18 @@ describe('simulation', () => {
     }
     await h.api('POST', '/api/flows', { id: 'compare', name: 'compare', graph: shortProcess() })
     expect((await h.api('POST', '/api/flows/compare/publish', {})).status).toBe(201)
-    expect((await h.api('PUT', '/api/flows/compare', { graph: shortProcess(expressOver50) })).status).toBe(200)
+    expect((await h.api('PUT', '/api/flows/compare', { graph: shortProcess(expressOver50) })).status).toBe(
+      200,
+    )
     expect((await h.api('POST', '/api/flows/compare/publish', {})).status).toBe(201)
-    const [a, b] = await simulate(h.db, h.url, { flow: 'compare', compare: ['1', '2'], orders: 150, seed: 5, days: 1, tickMs: 3_600_000 })
+    const [a, b] = await simulate(h.db, h.url, {
+      flow: 'compare',
+      compare: ['1', '2'],
+      orders: 100,
+      seed: 5,
+      days: 1,
+      tickMs: 6 * 3_600_000,
+    })
     expect(a!.flow.version).toBe(1)
     expect(b!.flow.version).toBe(2)
     expect(a!.kpis.ordersPlaced).toBe(b!.kpis.ordersPlaced)

@@ -49,7 +49,10 @@ export class World {
         const r = fate?.returns
         if (!r) return null
         const ms = r.afterDays * DAY
-        return { afterMs: ms, data: { reason: r.reason, lines: r.lines, comment: 'simulated return', requestedAt: at(ms) } }
+        return {
+          afterMs: ms,
+          data: { reason: r.reason, lines: r.lines, comment: 'simulated return', requestedAt: at(ms) },
+        }
       }
       case 'return_received': {
         const r = fate?.returns
@@ -66,7 +69,15 @@ export class World {
 
   /** Looks at every wait once and schedules the outside world's answer; picks released lists. */
   async observe(): Promise<void> {
-    const waiting = await sql<{ id: number; events: string[]; until: Date | null; order_id: number; external_id: string; has_list: boolean; service: string | null }>`
+    const waiting = await sql<{
+      id: number
+      events: string[]
+      until: Date | null
+      order_id: number
+      external_id: string
+      has_list: boolean
+      service: string | null
+    }>`
       select s.id, s.wait_events as events, s.wait_until as until, r.order_id, o.external_id,
         exists (select 1 from pick_list_lines pl where pl.order_id = r.order_id) as has_list,
         (select sh.service from shipments sh where sh.order_id = r.order_id order by sh.id desc limit 1) as service
@@ -86,7 +97,9 @@ export class World {
         const once = `${w.order_id}|${type}|${JSON.stringify(w.events)}`
         if (this.seen.has(once)) continue
         this.seen.add(once)
-        this.calendar.add(this.clock.now().getTime() + r.afterMs, () => postEvent(this.db, w.order_id, type, r.data, 'simulation').then(() => {}))
+        this.calendar.add(this.clock.now().getTime() + r.afterMs, () =>
+          postEvent(this.db, w.order_id, type, r.data, 'simulation').then(() => {}),
+        )
       }
     }
     await this.pickReleasedLists()
@@ -94,7 +107,11 @@ export class World {
 
   /** Warehouse staff take each released list and confirm it 20 minutes later, sometimes one short. */
   private async pickReleasedLists() {
-    const lists = await this.db.selectFrom('pick_lists').select('id').where('status', '=', 'released').execute()
+    const lists = await this.db
+      .selectFrom('pick_lists')
+      .select('id')
+      .where('status', '=', 'released')
+      .execute()
     for (const { id } of lists) {
       if (this.confirming.has(id)) continue
       this.confirming.add(id)
@@ -104,11 +121,22 @@ export class World {
 
   private async confirm(listId: number) {
     await this.db.transaction().execute(async (tx) => {
-      const list = await tx.selectFrom('pick_lists').select('status').where('id', '=', listId).forUpdate().executeTakeFirst()
+      const list = await tx
+        .selectFrom('pick_lists')
+        .select('status')
+        .where('id', '=', listId)
+        .forUpdate()
+        .executeTakeFirst()
       if (list?.status !== 'released') return // the pick node auto-confirmed it
-      const orders = await tx.selectFrom('pick_list_lines').innerJoin('orders', 'orders.id', 'pick_list_lines.order_id').select('orders.external_id').where('pick_list_id', '=', listId).execute()
+      const orders = await tx
+        .selectFrom('pick_list_lines')
+        .innerJoin('orders', 'orders.id', 'pick_list_lines.order_id')
+        .select('orders.external_id')
+        .where('pick_list_id', '=', listId)
+        .execute()
       const scan = await expectedScan(tx, listId)
-      if (orders.some((o) => this.fates.get(o.external_id)?.pickError) && scan[0]) scan[0] = { ...scan[0], quantity: scan[0].quantity - 1 }
+      if (orders.some((o) => this.fates.get(o.external_id)?.pickError) && scan[0])
+        scan[0] = { ...scan[0], quantity: scan[0].quantity - 1 }
       const done = await confirmPick(tx, listId, scan, this.clock.now())
       await notifyPicked(tx, done.completedOrders, listId)
     })

@@ -116,6 +116,12 @@ describe('a burst of orders', () => {
       doctor: violations.map((v) => `${v.severity} ${v.check} ${v.count}`),
     }
     console.log(`SOAK burst ${JSON.stringify(report)}`)
+    for (const v of violations.filter((x) => x.check === 'payment-captured-once').slice(0, 2)) {
+      for (const row of v.rows.slice(0, 2)) {
+        const steps = await h.db.selectFrom('steps').innerJoin('runs', 'runs.id', 'steps.run_id').select(['steps.id', 'steps.node_id', 'steps.visit', 'steps.status', 'steps.created_at']).where('runs.order_id', '=', row.order_id as number).orderBy('steps.id').execute()
+        console.log(`SOAK duplicate ${JSON.stringify(steps)}`)
+      }
+    }
 
     expect(violations.filter((v) => v.severity === 'error')).toEqual([])
     expect(counts).toMatchObject({ orders: ORDERS, runs: ORDERS, emails: ORDERS, payments: ORDERS })
