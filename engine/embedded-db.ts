@@ -59,6 +59,14 @@ async function stopStalePostmaster(databaseDir: string, log: (msg: string) => vo
   if (!fs.existsSync(pidFile)) return
   const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0])
   if (Number.isInteger(pid) && pid > 0 && isPostgres(pid)) {
+    const parent = parentOf(pid)
+    // a postmaster whose parent is still alive belongs to a running orderflow: never stop it
+    if (parent !== undefined && parent > 1 && isAlive(parent)) {
+      throw new Error(
+        `The embedded PostgreSQL in ${databaseDir} is in use by process ${parent} (another orderflow?). ` +
+          'Stop that process first, use another ORDERFLOW_DATA_DIR, or set DATABASE_URL to share its server.',
+      )
+    }
     log(`stopping a PostgreSQL (pid ${pid}) left running by an earlier orderflow process`)
     process.kill(pid, 'SIGINT') // fast shutdown: ends sessions, checkpoints, removes the pid file
     for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100))
@@ -73,6 +81,16 @@ function isAlive(pid: number): boolean {
     return true
   } catch {
     return false
+  }
+}
+
+/** The parent pid (Linux /proc); a postmaster orphaned by kill -9 of node has parent 1. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+  } catch {
+    return undefined
   }
 }
 

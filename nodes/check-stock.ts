@@ -25,7 +25,7 @@ export const checkStock = defineNode({
     'Reserves stock for every line; decides what a shortage means: backorder, dropship, partial shipment or cancel.',
   category: 'Warehouse',
   icon: 'package-search',
-  ports: ['inStock', 'partial', 'outOfStock'],
+  ports: ['inStock', 'partial', 'outOfStock', 'cancelled', 'dropshipped'],
   config: z.object({
     onShortage: z
       .enum(['backorder', 'dropship', 'partial', 'cancel'])
@@ -71,20 +71,33 @@ export const checkStock = defineNode({
       .where('order_id', '=', order.id)
       .where('status', '=', 'reserved')
       .executeTakeFirstOrThrow()
-    const port = short.length === 0 ? 'inStock' : Number(held.n) > 0 ? 'partial' : 'outOfStock'
     const output = {
       reserved: result.lines.filter((l) => l.reserved > 0),
       short,
       backordersFulfilled: fulfilled.map((f) => f.sku),
     }
-    if (short.length === 0) return { port, output }
+    if (short.length === 0) return { port: 'inStock', output }
     const effect = await handleShortage(config, ctx, short)
-    // a cancelled order holds nothing any more, whatever was reserved a moment ago
-    return { port: effect.cancelled ? 'outOfStock' : port, output: { ...output, ...effect } }
+    return { port: shortagePort(config.onShortage, Number(held.n) > 0), output: { ...output, ...effect } }
   },
 })
 
 type Config = z.output<typeof checkStock.config>
+
+/**
+ * Where a shortage leaves, by mode:
+ * - backorder: `outOfStock` — the order cannot ship until the missing lines are restocked;
+ * - partial: `partial` — ship what is reserved now, the rest is backordered — or `outOfStock`
+ *   when nothing could be reserved;
+ * - dropship: the supplier ships the missing lines; `inStock` when we hold the rest, else `dropshipped`;
+ * - cancel: `cancelled` — released, refunded and told.
+ */
+function shortagePort(mode: 'backorder' | 'dropship' | 'partial' | 'cancel', holdsSome: boolean): string {
+  if (mode === 'cancel') return 'cancelled'
+  if (mode === 'dropship') return holdsSome ? 'inStock' : 'dropshipped'
+  if (mode === 'partial' && holdsSome) return 'partial'
+  return 'outOfStock'
+}
 type Short = { sku: string; quantity: number }
 
 const withNames = (order: NodeContext['order'], lines: Short[]) =>

@@ -76,7 +76,9 @@ const shortFlow = (mode: string) => ({
     e('pay', 'failed', 'gone'),
     e('stock', 'inStock', 'pick'),
     e('stock', 'partial', 'pick'),
-    e('stock', 'outOfStock', mode === 'cancel' ? 'gone' : 'done'),
+    e('stock', 'outOfStock', 'done'),
+    e('stock', 'cancelled', 'gone'),
+    e('stock', 'dropshipped', 'done'),
     e('pick', 'picked', 'pack'),
     e('pack', 'packed', 'ship'),
     e('pack', 'mismatch', 'done'),
@@ -278,7 +280,7 @@ describe('order process end to end', () => {
       flowId: 'partial',
     })
     const c = await finished(cancelled)
-    expect(ports(c)).toEqual(['in:next', 'pay:paid', 'stock:outOfStock', 'gone:null'])
+    expect(ports(c)).toEqual(['in:next', 'pay:paid', 'stock:cancelled', 'gone:null'])
     expect(c.order.status).toBe('cancelled')
     expect(await emails(cancelled)).toEqual(['order-cancelled:ada@example.com'])
     expect(
@@ -296,7 +298,7 @@ describe('order process end to end', () => {
     expect(ports(d)).toEqual([
       'in:next',
       'pay:paid',
-      'stock:partial',
+      'stock:inStock',
       'pick:picked',
       'pack:packed',
       'ship:shipped',

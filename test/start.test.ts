@@ -73,6 +73,15 @@ describe('orderflow start', () => {
 
     const third = await start(port)
     expect(third.output()).toContain('left running by an earlier orderflow process')
+    // a second orderflow on the same data directory refuses, and leaves the running one alone
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(await freePort()), ORDERFLOW_DATA_DIR: dataDir }
+    delete env.DATABASE_URL
+    const intruder = spawn(process.execPath, ['--import', 'tsx', 'engine/cli.ts', 'migrate'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let said = ''
+    intruder.stderr!.on('data', (d) => (said += d))
+    expect(await exited(intruder)).toBe(1)
+    expect(said).toContain('is in use by process')
+    expect((await fetch(`${base}/api/health`)).status).toBe(200)
     const me = await (await fetch(`${base}/api/me`, { headers: { authorization: `Bearer ${token}` } })).json()
     expect(me.role).toBe('admin') // same data directory, same token
     third.child.kill('SIGTERM')

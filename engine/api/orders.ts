@@ -8,6 +8,7 @@ import { orderInputSchema } from '../orders/order-model.ts'
 import { listOrders, orderDetail } from '../orders/order-views.ts'
 import { postEvent } from '../runner/events.ts'
 import { cancelRun, retryRun } from '../runner/run-actions.ts'
+import { rejectLateReturn } from '../warehouse/late-return.ts'
 import { type Env, guard, idParam, readBody, readQuery } from './guard.ts'
 
 const listQuery = z.object({
@@ -38,6 +39,12 @@ export function orderRoutes({ db }: { db: Db }) {
     const exists = await db.selectFrom('orders').select('id').where('id', '=', id).executeTakeFirst()
     if (!exists) throw notFound('Order', id)
     const event = await postEvent(db, id, type, data, `api:${c.get('actor').name}`)
+    if (type === 'return_requested' && !event.matched) {
+      const run = await db.selectFrom('runs').select('status').where('order_id', '=', id).executeTakeFirst()
+      if (run && (run.status === 'completed' || run.status === 'cancelled')) {
+        return c.json({ ...event, type, rejected: await rejectLateReturn(db, id, event.id, data) }, 201)
+      }
+    }
     return c.json({ ...event, type }, 201)
   })
   app.post('/:id/retry', guard({ summary: 'Retry a failed run from its failed step', roles: ['operations'] }), async (c) => {

@@ -112,8 +112,10 @@ export function warehouseRoutes({ db }: { db: Db }) {
           .where('id', '=', shipment.id)
           .execute()
       }
+      // a retried webhook for a delivered shipment posts nothing: a stale `delivered` would wake
+      // the next wait for one at once
       const event =
-        body.type === 'delivered'
+        body.type === 'delivered' && shipment.status !== 'delivered'
           ? await postEvent(
               tx,
               shipment.order_id,

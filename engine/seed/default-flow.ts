@@ -36,6 +36,7 @@ export function defaultFlowGraph(): Graph {
     node('rules', 'set', 'Priority, gifts, packaging', { rules: DEFAULT_RULES }, 3, 0),
     node('stock', 'check-stock', 'Reserve stock', { onShortage: 'backorder', expectedDays: 7 }, 4, 0),
     node('backorder', 'wait', 'Wait for restock', { events: ['restocked'] }, 4, -1),
+    node('end-cancelled', 'end', 'Cancelled', { status: 'cancelled' }, 5, 1),
     node('pick', 'pick', 'Pick (batch)', { strategy: 'batch', batchSize: 10, batchWindowMinutes: 15 }, 5, 0),
     node('pack', 'pack', 'Pack', {}, 6, 0),
     node('needs-attention', 'end', 'Pack mismatch', { status: 'needs_attention' }, 7, 1),
@@ -54,8 +55,12 @@ export function defaultFlowGraph(): Graph {
   link('payment-failed', 'sent', 'end-unpaid')
   link('rules', 'next', 'stock')
   link('stock', 'inStock', 'pick')
+  // partial (only with onShortage "partial"): ship what is reserved now, and wait for the rest
+  link('stock', 'partial', 'pick')
   link('stock', 'partial', 'backorder')
   link('stock', 'outOfStock', 'backorder')
+  link('stock', 'cancelled', 'end-cancelled')
+  link('stock', 'dropshipped', 'delivery')
   link('backorder', 'event', 'stock')
   link('pick', 'picked', 'pack')
   link('pack', 'packed', 'ship')
