@@ -6,6 +6,7 @@ import { engineBurst, engineSteady } from './engine.ts'
 import { floorBench } from './floor.ts'
 import { intakeBench } from './intake.ts'
 import { emailBench, rulesBench } from './micro.ts'
+import { metricsBench } from './seed-steps.ts'
 import { benchCluster, median } from './setup.ts'
 
 /**
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '300' },
     'steady-seconds': { type: 'string', default: '10' },
     'intake-seconds': { type: 'string', default: '10' },
+    'metrics-steps': { type: 'string', default: '1000000' },
     only: { type: 'string' },
   },
 })
@@ -83,6 +85,11 @@ try {
     results.rules = summarise(r)
     results.emails = summarise(e)
   }
+  if (want('metrics')) {
+    const r = await metricsBench(cluster, { steps: Number(values['metrics-steps']), runs: 3 })
+    log(`metrics: seeded ${r.steps} steps in ${r.seedSeconds.toFixed(0)} s`)
+    results.metrics = r
+  }
 } finally {
   await cluster.stop()
 }
@@ -117,6 +124,12 @@ console.log(`${'part'.padEnd(8)} ${'measure'.padEnd(40)} ${'value'.padStart(12)}
 for (const [part, what, value, note] of rows) {
   if (value === undefined) continue
   console.log(`${part.padEnd(8)} ${what.padEnd(40)} ${(Number.isInteger(value) ? String(value) : value.toFixed(value < 10 ? 2 : 0)).padStart(12)}  ${note}`)
+}
+const metrics = results.metrics as { steps: number; withIndexes: Record<string, number>; withoutIndexes: Record<string, number> } | undefined
+if (metrics) {
+  for (const [name, ms] of Object.entries(metrics.withIndexes)) {
+    console.log(`${'metrics'.padEnd(8)} ${`ms flow metrics, ${name} (${metrics.steps} steps)`.padEnd(40)} ${ms.toFixed(0).padStart(12)}  target < 200 (without 0020 indexes: ${metrics.withoutIndexes[name]!.toFixed(0)})`)
+  }
 }
 const dir = path.join('bench', 'results')
 fs.mkdirSync(dir, { recursive: true })

@@ -35,13 +35,15 @@ const CHECKS: Check[] = [
     name: 'one-run-per-order',
     severity: 'error',
     message: 'every order has exactly one run (intake and run start commit together)',
-    query: () => sql`select o.id as order_id, count(r.id)::int as runs from orders o left join runs r on r.order_id = o.id
+    query:
+      () => sql`select o.id as order_id, count(r.id)::int as runs from orders o left join runs r on r.order_id = o.id
       group by o.id having count(r.id) <> 1 order by o.id`,
   },
   {
     name: 'pending-step-has-job',
     severity: 'error',
-    message: 'every pending step of an open run has a run_step job that can still run (else the run never moves)',
+    message:
+      'every pending step of an open run has a run_step job that can still run (else the run never moves)',
     query: () => sql`select s.id as step_id, s.node_id, r.order_id from steps s join runs r on r.id = s.run_id
       where s.status = 'pending' and r.status in ('running', 'waiting')
         and not ${jobWithKey(sql`'step:' || s.id`)} order by s.id`,
@@ -50,7 +52,8 @@ const CHECKS: Check[] = [
     name: 'deadline-has-job',
     severity: 'error',
     message: 'every step waiting with a deadline has a wake_step job',
-    query: () => sql`select s.id as step_id, s.node_id, r.order_id, s.wait_until from steps s join runs r on r.id = s.run_id
+    query:
+      () => sql`select s.id as step_id, s.node_id, r.order_id, s.wait_until from steps s join runs r on r.id = s.run_id
       where s.status = 'waiting' and s.wait_until is not null and r.status in ('running', 'waiting')
         and not ${jobWithKey(sql`'wake:' || s.id`)} order by s.id`,
   },
@@ -69,14 +72,16 @@ const CHECKS: Check[] = [
     name: 'open-run-has-open-step',
     severity: 'error',
     message: 'a running or waiting run has a pending or waiting step (else it should have completed)',
-    query: () => sql`select r.id as run_id, r.order_id, r.status from runs r where r.status in ('running', 'waiting')
+    query:
+      () => sql`select r.id as run_id, r.order_id, r.status from runs r where r.status in ('running', 'waiting')
       and not exists (select 1 from steps s where s.run_id = r.id and s.status in ('pending', 'running', 'waiting')) order by r.id`,
   },
   {
     name: 'email-key-once',
     severity: 'error',
     message: 'each email key is in the outbox once',
-    query: () => sql`select key, count(*)::int as copies from emails group by key having count(*) > 1 order by key`,
+    query: () =>
+      sql`select key, count(*)::int as copies from emails group by key having count(*) > 1 order by key`,
   },
   {
     name: 'queued-email-has-job',
@@ -90,7 +95,8 @@ const CHECKS: Check[] = [
     severity: 'error',
     needs: ['inventory', 'reservations'],
     message: 'inventory.reserved equals the sum of open reservations, and never exceeds on hand',
-    query: () => sql`select i.sku, i.on_hand, i.reserved, coalesce(r.open, 0)::int as open_reservations from inventory i
+    query:
+      () => sql`select i.sku, i.on_hand, i.reserved, coalesce(r.open, 0)::int as open_reservations from inventory i
       left join (select sku, sum(quantity) as open from reservations where status = 'reserved' group by sku) r on r.sku = i.sku
       where i.reserved <> coalesce(r.open, 0) or i.reserved > i.on_hand or i.on_hand < 0 order by i.sku`,
   },
@@ -99,7 +105,8 @@ const CHECKS: Check[] = [
     severity: 'error',
     needs: ['payments'],
     message: 'no order has more than one captured payment, or captured more than its total',
-    query: () => sql`select p.order_id, count(*)::int as captures, sum(p.amount)::text as captured, o.total::text as total
+    query:
+      () => sql`select p.order_id, count(*)::int as captures, sum(p.amount)::text as captured, o.total::text as total
       from payments p join orders o on o.id = p.order_id where p.status = 'captured'
       group by p.order_id, o.total having count(*) > 1 or sum(p.amount) > o.total order by p.order_id`,
   },
@@ -115,8 +122,11 @@ const CHECKS: Check[] = [
     name: 'provider-charge-recorded',
     severity: 'error',
     needs: ['simulated_provider_charges', 'payments'],
-    message: 'every capture at the provider is recorded as a payment under its idempotency key (else money was taken for a step that no longer exists)',
-    query: (settle) => sql`select c.key, c.order_id, c.amount::text, c.created_at from simulated_provider_charges c
+    message:
+      'every capture at the provider is recorded as a payment under its idempotency key (else money was taken for a step that no longer exists)',
+    query: (
+      settle,
+    ) => sql`select c.key, c.order_id, c.amount::text, c.created_at from simulated_provider_charges c
       where c.kind = 'capture' and c.status = 'captured' and c.created_at < now() - make_interval(secs => ${settle})
         and not exists (select 1 from payments p where p.idempotency_key = c.key and p.status = 'captured') order by c.key`,
   },
@@ -124,15 +134,18 @@ const CHECKS: Check[] = [
     name: 'exhausted-jobs',
     severity: 'warning',
     message: 'jobs that failed every attempt (graphile-worker gave up on them); see last_error',
-    query: () => sql`select j.id as job_id, t.identifier as task, j.key, j.attempts, left(j.last_error, 200) as last_error
+    query:
+      () => sql`select j.id as job_id, t.identifier as task, j.key, j.attempts, left(j.last_error, 200) as last_error
       from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
       where j.attempts >= j.max_attempts order by j.id`,
   },
   {
     name: 'locked-by-dead-worker',
     severity: 'warning',
-    message: 'jobs locked for over a minute by a worker with no heartbeat row (released once a live worker reaps it)',
-    query: () => sql`select j.id as job_id, j.key, j.locked_by, j.locked_at from graphile_worker._private_jobs j
+    message:
+      'jobs locked for over a minute by a worker with no heartbeat row (released once a live worker reaps it)',
+    query:
+      () => sql`select j.id as job_id, j.key, j.locked_by, j.locked_at from graphile_worker._private_jobs j
       where j.locked_at < now() - interval '1 minute'
         and not exists (select 1 from worker_processes w where j.locked_by = any(w.graphile_worker_ids)) order by j.id`,
   },
@@ -157,7 +170,13 @@ export async function runDoctor(db: Db, opts: DoctorOptions = {}): Promise<Viola
     if (check.needs && !(await tablesExist(db, check.needs))) continue
     const { rows } = await check.query(settle).execute(db)
     if (rows.length === 0) continue
-    violations.push({ check: check.name, severity: check.severity, message: check.message, rows: rows.slice(0, limit), count: rows.length })
+    violations.push({
+      check: check.name,
+      severity: check.severity,
+      message: check.message,
+      rows: rows.slice(0, limit),
+      count: rows.length,
+    })
   }
   return violations
 }
@@ -165,12 +184,17 @@ export async function runDoctor(db: Db, opts: DoctorOptions = {}): Promise<Viola
 export const DOCTOR_CHECKS = CHECKS.map((c) => c.name)
 
 async function tablesExist(db: Db, tables: string[]): Promise<boolean> {
-  const { rows } = await sql<{ ok: boolean }>`select bool_and(to_regclass(t) is not null) as ok from unnest(${tables}::text[]) t`.execute(db)
+  const { rows } = await sql<{
+    ok: boolean
+  }>`select bool_and(to_regclass(t) is not null) as ok from unnest(${tables}::text[]) t`.execute(db)
   return rows[0]?.ok === true
 }
 
 /** The report `orderflow doctor` prints; returns the exit code (1 when an error-level check fails). */
-export function formatDoctorReport(violations: Violation[], print: (line: string) => void = console.log): number {
+export function formatDoctorReport(
+  violations: Violation[],
+  print: (line: string) => void = console.log,
+): number {
   const failing = new Set(violations.map((v) => v.check))
   for (const name of DOCTOR_CHECKS) if (!failing.has(name)) print(`ok    ${name}`)
   for (const v of violations) {
@@ -179,6 +203,10 @@ export function formatDoctorReport(violations: Violation[], print: (line: string
     if (v.count > v.rows.length) print(`        ... and ${v.count - v.rows.length} more`)
   }
   const errors = violations.filter((v) => v.severity === 'error').length
-  print(errors === 0 ? 'doctor: all invariants hold' : `doctor: ${errors} invariant(s) violated; the rows above name the orders to look at`)
+  print(
+    errors === 0
+      ? 'doctor: all invariants hold'
+      : `doctor: ${errors} invariant(s) violated; the rows above name the orders to look at`,
+  )
   return errors === 0 ? 0 : 1
 }

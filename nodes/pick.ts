@@ -89,7 +89,9 @@ export const pick = defineNode({
       pickListIds = assigned.pickListIds
       await ctx.setStatus('picking')
     }
-    await releaseDueLists(tx, now)
+    // only this order's lists: releasing every due list would lock other orders' lists and
+    // serialise concurrent pick steps; each order releases its own at its release time
+    await releaseDueLists(tx, now, pickListIds)
     if (config.autoConfirm) {
       for (const list of (await orderPickState(tx, order.id)).lists) {
         if (list.status !== 'released') continue

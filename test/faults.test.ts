@@ -62,22 +62,48 @@ describe('SIGKILL at each fault point, then a restart', () => {
       await freshDatabase(sku)
       const ids: number[] = []
       for (let i = 0; i < ORDERS_PER_POINT; i++) {
-        const res = await h.api('POST', '/api/orders', sampleOrder({ flowId: 'faults', lines: [{ sku, quantity: QTY, unitPrice: '12.50' }], totals: { subtotal: '25.00', shipping: '0.00', tax: '0.00', total: '25.00' } }))
+        const res = await h.api(
+          'POST',
+          '/api/orders',
+          sampleOrder({
+            flowId: 'faults',
+            lines: [{ sku, quantity: QTY, unitPrice: '12.50' }],
+            totals: { subtotal: '25.00', shipping: '0.00', tax: '0.00', total: '25.00' },
+          }),
+        )
         expect(res.status, JSON.stringify(res.body)).toBe(201)
         ids.push(res.body.id)
       }
       const victim = spawn({ ORDERFLOW_FAULT: point, ORDERFLOW_FAULT_AFTER: String(AFTER[point]) })
-      const died = await Promise.race([victim.exit, new Promise<'alive'>((r) => setTimeout(() => r('alive'), 20_000))])
-      expect(died, `the worker should have killed itself at ${point}`).toEqual({ code: null, signal: 'SIGKILL' })
+      const died = await Promise.race([
+        victim.exit,
+        new Promise<'alive'>((r) => setTimeout(() => r('alive'), 20_000)),
+      ])
+      expect(died, `the worker should have killed itself at ${point}`).toEqual({
+        code: null,
+        signal: 'SIGKILL',
+      })
 
       const survivor = spawn()
       await survivor.ready
       try {
-        await eventually(async () => {
-          const runs = await h.db.selectFrom('runs').select('status').where('order_id', 'in', ids).execute()
-          const emails = await h.db.selectFrom('emails').select('status').where('order_id', 'in', ids).execute()
-          return runs.every((r) => r.status === 'completed') && emails.length === ids.length && emails.every((e) => e.status === 'sent')
-        }, 25_000, `the orders of ${point} to complete and their emails to be sent`)
+        await eventually(
+          async () => {
+            const runs = await h.db.selectFrom('runs').select('status').where('order_id', 'in', ids).execute()
+            const emails = await h.db
+              .selectFrom('emails')
+              .select('status')
+              .where('order_id', 'in', ids)
+              .execute()
+            return (
+              runs.every((r) => r.status === 'completed') &&
+              emails.length === ids.length &&
+              emails.every((e) => e.status === 'sent')
+            )
+          },
+          25_000,
+          `the orders of ${point} to complete and their emails to be sent`,
+        )
       } finally {
         await survivor.stop()
       }
@@ -87,16 +113,45 @@ describe('SIGKILL at each fault point, then a restart', () => {
       for (const id of ids) {
         const runs = await h.db.selectFrom('runs').select('status').where('order_id', '=', id).execute()
         expect(runs).toEqual([{ status: 'completed' }])
-        const steps = await h.db.selectFrom('steps').innerJoin('runs', 'runs.id', 'steps.run_id').select(['steps.node_id', 'steps.status']).where('runs.order_id', '=', id).orderBy('steps.id').execute()
-        expect(steps.map((s) => `${s.node_id}:${s.status}`)).toEqual(['in:completed', 'pay:completed', 'stock:completed', 'mail:completed', 'end:completed'])
-        const payments = await h.db.selectFrom('payments').select(['status', 'amount']).where('order_id', '=', id).execute()
+        const steps = await h.db
+          .selectFrom('steps')
+          .innerJoin('runs', 'runs.id', 'steps.run_id')
+          .select(['steps.node_id', 'steps.status'])
+          .where('runs.order_id', '=', id)
+          .orderBy('steps.id')
+          .execute()
+        expect(steps.map((s) => `${s.node_id}:${s.status}`)).toEqual([
+          'in:completed',
+          'pay:completed',
+          'stock:completed',
+          'mail:completed',
+          'end:completed',
+        ])
+        const payments = await h.db
+          .selectFrom('payments')
+          .select(['status', 'amount'])
+          .where('order_id', '=', id)
+          .execute()
         expect(payments).toEqual([{ status: 'captured', amount: '25.00' }])
-        const charges = await h.db.selectFrom('simulated_provider_charges').select('status').where('order_id', '=', id).where('kind', '=', 'capture').execute()
+        const charges = await h.db
+          .selectFrom('simulated_provider_charges')
+          .select('status')
+          .where('order_id', '=', id)
+          .where('kind', '=', 'capture')
+          .execute()
         expect(charges).toEqual([{ status: 'captured' }])
-        const reservations = await h.db.selectFrom('reservations').select(['quantity', 'status']).where('order_id', '=', id).execute()
+        const reservations = await h.db
+          .selectFrom('reservations')
+          .select(['quantity', 'status'])
+          .where('order_id', '=', id)
+          .execute()
         expect(reservations).toEqual([{ quantity: QTY, status: 'reserved' }])
       }
-      const stock = await h.db.selectFrom('inventory').select(['on_hand', 'reserved']).where('sku', '=', sku).executeTakeFirstOrThrow()
+      const stock = await h.db
+        .selectFrom('inventory')
+        .select(['on_hand', 'reserved'])
+        .where('sku', '=', sku)
+        .executeTakeFirstOrThrow()
       expect(stock).toEqual({ on_hand: 1000, reserved: ORDERS_PER_POINT * QTY })
 
       const emails = await h.db.selectFrom('emails').select(['key']).where('order_id', 'in', ids).execute()
@@ -124,21 +179,57 @@ describe('a live worker wrongly declared dead', () => {
     graph.edges.find((e) => e.source === 'mail')!.sourceHandle = 'ok'
     await h.api('PUT', '/api/flows/faults', { graph })
     expect((await h.api('POST', '/api/flows/faults/publish', {})).status).toBe(201)
-    const id = (await h.api('POST', '/api/orders', sampleOrder({ flowId: 'faults', lines: [{ sku: 'SKU-stall', quantity: 1, unitPrice: '25.00' }], totals: { subtotal: '25.00', shipping: '0.00', tax: '0.00', total: '25.00' } }))).body.id
+    const id = (
+      await h.api(
+        'POST',
+        '/api/orders',
+        sampleOrder({
+          flowId: 'faults',
+          lines: [{ sku: 'SKU-stall', quantity: 1, unitPrice: '25.00' }],
+          totals: { subtotal: '25.00', shipping: '0.00', tax: '0.00', total: '25.00' },
+        }),
+      )
+    ).body.id
     await h.worker({ deadAfterSeconds: 3600 })
-    const locked = await eventually(async () => {
-      const { rows } = await sql<{ locked_by: string }>`select locked_by from graphile_worker._private_jobs where locked_by is not null`.execute(h.db)
-      return rows[0]
-    }, 10_000, 'the job to be running')
+    const locked = await eventually(
+      async () => {
+        const { rows } = await sql<{
+          locked_by: string
+        }>`select locked_by from graphile_worker._private_jobs where locked_by is not null`.execute(h.db)
+        return rows[0]
+      },
+      10_000,
+      'the job to be running',
+    )
     await new Promise((r) => setTimeout(r, 300))
     // what the reaper does to a worker whose heartbeat is late: its job goes to another worker
     await sql`select graphile_worker.force_unlock_workers(array[${locked.locked_by}]::text[])`.execute(h.db)
     await h.worker({ deadAfterSeconds: 3600 })
-    await eventually(async () => (await h.db.selectFrom('runs').select('status').where('order_id', '=', id).executeTakeFirstOrThrow()).status === 'completed', 15_000, 'the run to complete')
+    await eventually(
+      async () =>
+        (await h.db.selectFrom('runs').select('status').where('order_id', '=', id).executeTakeFirstOrThrow())
+          .status === 'completed',
+      15_000,
+      'the run to complete',
+    )
     await new Promise((r) => setTimeout(r, 2500)) // let the second job finish whatever it does
-    const steps = await h.db.selectFrom('steps').innerJoin('runs', 'runs.id', 'steps.run_id').select(['steps.node_id', 'steps.visit']).where('runs.order_id', '=', id).orderBy('steps.id').execute()
-    expect(steps.map((s) => `${s.node_id}#${s.visit}`)).toEqual(['in#1', 'pay#1', 'stock#1', 'mail#1', 'end#1'])
-    expect(await h.db.selectFrom('payments').select('status').where('order_id', '=', id).execute()).toEqual([{ status: 'captured' }])
+    const steps = await h.db
+      .selectFrom('steps')
+      .innerJoin('runs', 'runs.id', 'steps.run_id')
+      .select(['steps.node_id', 'steps.visit'])
+      .where('runs.order_id', '=', id)
+      .orderBy('steps.id')
+      .execute()
+    expect(steps.map((s) => `${s.node_id}#${s.visit}`)).toEqual([
+      'in#1',
+      'pay#1',
+      'stock#1',
+      'mail#1',
+      'end#1',
+    ])
+    expect(await h.db.selectFrom('payments').select('status').where('order_id', '=', id).execute()).toEqual([
+      { status: 'captured' },
+    ])
     expect((await runDoctor(h.db, { settleSeconds: 0 })).filter((v) => v.severity === 'error')).toEqual([])
   })
 })

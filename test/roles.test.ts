@@ -36,14 +36,19 @@ function apiRoutes(): ApiRoute[] {
 }
 
 const allowed = (doc: RouteDoc, role: Role | null) =>
-  doc.roles === 'public' || (role !== null && (doc.roles === 'any' || role === 'admin' || doc.roles.includes(role)))
+  doc.roles === 'public' ||
+  (role !== null && (doc.roles === 'any' || role === 'admin' || doc.roles.includes(role)))
 
 async function call(route: ApiRoute, role: Role | null) {
   // parameters point at nothing, bodies are empty: an allowed caller gets 400/404/422, never 401/403
   const path = route.path.replace(/:[A-Za-z]+/g, '999999')
   const headers: Record<string, string> = { 'Content-Type': 'application/json' }
   if (role) headers.Authorization = `Bearer ${tokens.get(role)}`
-  const res = await app.request(path, { method: route.method, headers, body: route.method === 'GET' ? undefined : '{}' })
+  const res = await app.request(path, {
+    method: route.method,
+    headers,
+    body: route.method === 'GET' ? undefined : '{}',
+  })
   const body = await res.text()
   return { status: res.status, body }
 }
@@ -62,7 +67,15 @@ describe('roles', () => {
     expect(routes.filter((r) => !r.doc).map((r) => `${r.method} ${r.path}`)).toEqual([])
     // the routes of this issue are among them
     const keys = routes.map((r) => `${r.method} ${r.path}`)
-    expect(keys).toEqual(expect.arrayContaining(['POST /api/channels', 'GET /api/channels', 'DELETE /api/channels/:id', 'POST /api/channels/:channelId/webhook', 'GET /api/audit']))
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        'POST /api/channels',
+        'GET /api/channels',
+        'DELETE /api/channels/:id',
+        'POST /api/channels/:channelId/webhook',
+        'GET /api/audit',
+      ]),
+    )
   })
 
   it('route × role: allowed roles get through, every other role gets 403, no token 401', async () => {
@@ -75,10 +88,14 @@ describe('roles', () => {
         cells++
         const who = role ?? 'no token'
         const ok = allowed(route.doc, role)
-        if (ok && (status === 401 || status === 403)) wrong.push(`${route.method} ${route.path} as ${who}: ${status}, expected to be let through`)
-        if (!ok && role && status !== 403) wrong.push(`${route.method} ${route.path} as ${who}: ${status}, expected 403`)
-        if (!ok && !role && status !== 401) wrong.push(`${route.method} ${route.path} with no token: ${status}, expected 401`)
-        if (status >= 500) wrong.push(`${route.method} ${route.path} as ${who}: ${status} ${body.slice(0, 200)}`)
+        if (ok && (status === 401 || status === 403))
+          wrong.push(`${route.method} ${route.path} as ${who}: ${status}, expected to be let through`)
+        if (!ok && role && status !== 403)
+          wrong.push(`${route.method} ${route.path} as ${who}: ${status}, expected 403`)
+        if (!ok && !role && status !== 401)
+          wrong.push(`${route.method} ${route.path} with no token: ${status}, expected 401`)
+        if (status >= 500)
+          wrong.push(`${route.method} ${route.path} as ${who}: ${status} ${body.slice(0, 200)}`)
         if (status === 403) expect(JSON.parse(body).error.code).toBe('forbidden')
       }
     }
@@ -87,8 +104,20 @@ describe('roles', () => {
   })
 
   it('admin-only routes: tokens, channels and the audit log', () => {
-    const adminOnly = apiRoutes().filter((r) => Array.isArray(r.doc?.roles) && r.doc.roles.length === 0).map((r) => `${r.method} ${r.path}`)
-    expect(adminOnly).toEqual(expect.arrayContaining(['GET /api/tokens', 'POST /api/tokens', 'DELETE /api/tokens/:id', 'GET /api/channels', 'POST /api/channels', 'DELETE /api/channels/:id', 'GET /api/audit']))
+    const adminOnly = apiRoutes()
+      .filter((r) => Array.isArray(r.doc?.roles) && r.doc.roles.length === 0)
+      .map((r) => `${r.method} ${r.path}`)
+    expect(adminOnly).toEqual(
+      expect.arrayContaining([
+        'GET /api/tokens',
+        'POST /api/tokens',
+        'DELETE /api/tokens/:id',
+        'GET /api/channels',
+        'POST /api/channels',
+        'DELETE /api/channels/:id',
+        'GET /api/audit',
+      ]),
+    )
   })
 
   it('the guards agree with the roles documented in docs/api.md', () => {
@@ -119,7 +148,15 @@ function parseApiDoc(md: string): Map<string, string> {
     let roles = m[3]!.replace(/\(.*?\)/g, '').trim()
     if (roles === 'same') roles = previous
     previous = roles
-    const normalised = roles === 'public' || roles === 'any' ? roles : roles.split(',').map((r) => r.trim()).filter((r) => r && r !== 'admin').sort().join(', ')
+    const normalised =
+      roles === 'public' || roles === 'any'
+        ? roles
+        : roles
+            .split(',')
+            .map((r) => r.trim())
+            .filter((r) => r && r !== 'admin')
+            .sort()
+            .join(', ')
     out.set(`${m[1]} ${m[2]}`, normalised)
   }
   return out

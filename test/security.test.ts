@@ -39,23 +39,43 @@ describe('HTTP hardening', () => {
     const channelToken = await h.tokenFor('channel')
     const other = (await h.api('POST', '/api/tokens', { name: 'second channel', role: 'channel' })).body.token
     const postOrder = (token: string) =>
-      app.request('/api/orders', { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(sampleOrder()) })
+      app.request('/api/orders', {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(sampleOrder()),
+      })
     for (let i = 0; i < 3; i++) expect((await postOrder(channelToken)).status).toBe(201)
     const limited = await postOrder(channelToken)
     expect(limited.status).toBe(429)
     expect(Number(limited.headers.get('Retry-After'))).toBeGreaterThanOrEqual(1)
     expect(Number(limited.headers.get('Retry-After'))).toBeLessThanOrEqual(60)
-    expect(await limited.json()).toMatchObject({ error: { code: 'rate_limited', details: { limit: 3, windowSeconds: 60 } } })
+    expect(await limited.json()).toMatchObject({
+      error: { code: 'rate_limited', details: { limit: 3, windowSeconds: 60 } },
+    })
     // keyed by token: another caller is not affected, and reads are never limited
     expect((await postOrder(other)).status).toBe(201)
     const read = await app.request('/api/orders', { headers: { Authorization: `Bearer ${h.adminToken}` } })
     expect(read.status).toBe(200)
 
     // webhooks: keyed by channel (they carry no token)
-    const channel = (await h.api('POST', '/api/channels', { type: 'shopify', name: 'rate-limited', secret: 'rate-limit-secret' })).body
+    const channel = (
+      await h.api('POST', '/api/channels', {
+        type: 'shopify',
+        name: 'rate-limited',
+        secret: 'rate-limit-secret',
+      })
+    ).body
     const hook = () => {
       const body = '{"id": 1}'
-      return app.request(channel.webhookPath, { method: 'POST', headers: { 'X-Shopify-Topic': 'shop/update', 'X-Shopify-Hmac-Sha256': signBody('rate-limit-secret', body), 'X-Shopify-Event-Id': crypto.randomUUID() }, body })
+      return app.request(channel.webhookPath, {
+        method: 'POST',
+        headers: {
+          'X-Shopify-Topic': 'shop/update',
+          'X-Shopify-Hmac-Sha256': signBody('rate-limit-secret', body),
+          'X-Shopify-Event-Id': crypto.randomUUID(),
+        },
+        body,
+      })
     }
     for (let i = 0; i < 3; i++) expect((await hook()).status).toBe(200)
     expect((await hook()).status).toBe(429)
@@ -81,7 +101,9 @@ describe('HTTP hardening', () => {
       const app = createApp({ db: dead.db, log })
       const res = await app.request('/api/health')
       expect(res.status).toBe(503)
-      const flows = await createApp({ db: dead.db, log }).request('/api/flows', { headers: { Authorization: 'Bearer of_x' } })
+      const flows = await createApp({ db: dead.db, log }).request('/api/flows', {
+        headers: { Authorization: 'Bearer of_x' },
+      })
       expect(flows.status).toBe(500)
       const text = await flows.text()
       expect(JSON.parse(text)).toEqual({ error: { code: 'internal', message: expect.any(String) } })
@@ -116,8 +138,14 @@ describe('HTTP hardening', () => {
     const created = await h.api('POST', '/api/tokens', { name: 'bot', role: 'analyst' })
     const rows = await h.db.selectFrom('api_tokens').selectAll().execute()
     expect(JSON.stringify(rows)).not.toContain(created.body.token)
-    expect(rows.find((r) => r.id === created.body.id)!.token_hash).toBe(crypto.createHash('sha256').update(created.body.token).digest('hex'))
-    expect((await h.api('GET', '/api/tokens')).body.tokens.every((t: any) => !('token' in t) && !('token_hash' in t))).toBe(true)
+    expect(rows.find((r) => r.id === created.body.id)!.token_hash).toBe(
+      crypto.createHash('sha256').update(created.body.token).digest('hex'),
+    )
+    expect(
+      (await h.api('GET', '/api/tokens')).body.tokens.every(
+        (t: any) => !('token' in t) && !('token_hash' in t),
+      ),
+    ).toBe(true)
   })
 
   it('a JSON body with __proto__ pollutes nothing', async () => {
@@ -135,20 +163,50 @@ describe('audit log', () => {
     await h.api('PUT', '/api/flows/default', { graph: (await h.api('GET', '/api/flows/default')).body.graph })
     await h.api('POST', '/api/flows/default/publish', { note: 'audit test' })
     const tpl = (await h.api('GET', '/api/templates/order-confirmation')).body
-    expect((await h.api('PUT', '/api/templates/order-confirmation', { subject: tpl.subject, html: tpl.html, text: tpl.text }, merchant)).status).toBe(200)
+    expect(
+      (
+        await h.api(
+          'PUT',
+          '/api/templates/order-confirmation',
+          { subject: tpl.subject, html: tpl.html, text: tpl.text },
+          merchant,
+        )
+      ).status,
+    ).toBe(200)
     const token = (await h.api('POST', '/api/tokens', { name: 'audited', role: 'warehouse' })).body
     await h.api('DELETE', `/api/tokens/${token.id}`)
     const order = (await h.api('POST', '/api/orders', sampleOrder())).body
     await h.api('POST', `/api/orders/${order.id}/cancel`, { reason: 'customer asked' })
-    const channel = (await h.api('POST', '/api/channels', { type: 'woocommerce', name: 'audited-shop', secret: 'audited-secret' })).body
+    const channel = (
+      await h.api('POST', '/api/channels', {
+        type: 'woocommerce',
+        name: 'audited-shop',
+        secret: 'audited-secret',
+      })
+    ).body
     await h.api('DELETE', `/api/channels/${channel.id}`)
 
     const res = await h.api('GET', `/api/audit?since=${encodeURIComponent(since)}&limit=500`)
     expect(res.status).toBe(200)
     const actions = res.body.entries.map((e: any) => e.action)
-    expect(actions).toEqual(expect.arrayContaining(['flow.saved', 'flow.published', 'template.saved', 'token.created', 'token.revoked', 'order.cancelled', 'channel.created', 'channel.deleted']))
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'flow.saved',
+        'flow.published',
+        'template.saved',
+        'token.created',
+        'token.revoked',
+        'order.cancelled',
+        'channel.created',
+        'channel.deleted',
+      ]),
+    )
     const cancelled = res.body.entries.find((e: any) => e.action === 'order.cancelled')
-    expect(cancelled).toMatchObject({ actor: 'test admin', target: `order:${order.id}`, details: { reason: 'customer asked' } })
+    expect(cancelled).toMatchObject({
+      actor: 'test admin',
+      target: `order:${order.id}`,
+      details: { reason: 'customer asked' },
+    })
     expect(new Date(cancelled.at).getTime()).toBeGreaterThan(Date.parse(since))
     expect(res.body.entries.find((e: any) => e.action === 'template.saved').actor).toBe('test merchant')
     // filters and paging
@@ -213,10 +271,21 @@ describe('merchant template attacks', () => {
     const before = snapshot()
     const accepted: string[] = []
     for (const html of ATTACKS) {
-      const saved = await h.api('PUT', '/api/templates/order-confirmation', { subject: 'Hi', html, text: 'x' }, merchant)
-      const preview = await h.api('POST', '/api/templates/order-confirmation/preview', { subject: 'Hi', html }, merchant)
+      const saved = await h.api(
+        'PUT',
+        '/api/templates/order-confirmation',
+        { subject: 'Hi', html, text: 'x' },
+        merchant,
+      )
+      const preview = await h.api(
+        'POST',
+        '/api/templates/order-confirmation/preview',
+        { subject: 'Hi', html },
+        merchant,
+      )
       if (saved.status !== 422) accepted.push(`save ${saved.status}: ${html}`)
-      if (preview.status === 200 && /function|\[native code\]|process|require|pwned/i.test(preview.body.html)) accepted.push(`preview leaked: ${html}`)
+      if (preview.status === 200 && /function|\[native code\]|process|require|pwned/i.test(preview.body.html))
+        accepted.push(`preview leaked: ${html}`)
       if (preview.status >= 500 || saved.status >= 500) accepted.push(`5xx: ${html}`)
     }
     expect(accepted).toEqual([])
@@ -229,14 +298,27 @@ describe('merchant template attacks', () => {
   })
 
   it('runaway templates are stopped in bounded time and size', async () => {
-    const html = '{{#each lines}}{{#each @root.lines}}{{#each @root.lines}}{{#each @root.lines}}{{#each @root.lines}}x{{/each}}{{/each}}{{/each}}{{/each}}{{/each}}'
-    const big = sampleOrder({ lines: Array.from({ length: 200 }, (_, i) => ({ sku: `S${i}`, quantity: 1, unitPrice: '1.00' })) })
+    const html =
+      '{{#each lines}}{{#each @root.lines}}{{#each @root.lines}}{{#each @root.lines}}{{#each @root.lines}}x{{/each}}{{/each}}{{/each}}{{/each}}{{/each}}'
+    const big = sampleOrder({
+      lines: Array.from({ length: 200 }, (_, i) => ({ sku: `S${i}`, quantity: 1, unitPrice: '1.00' })),
+    })
     const order = (await h.api('POST', '/api/orders', big)).body
     const started = Date.now()
-    const res = await h.api('POST', '/api/templates/order-confirmation/preview', { orderId: order.id, html }, merchant)
+    const res = await h.api(
+      'POST',
+      '/api/templates/order-confirmation/preview',
+      { orderId: order.id, html },
+      merchant,
+    )
     expect(res.status).toBe(422)
     expect(Date.now() - started).toBeLessThan(3000)
-    const huge = await h.api('PUT', '/api/templates/order-confirmation', { subject: 'x', html: 'y'.repeat(200 * 1024) }, merchant)
+    const huge = await h.api(
+      'PUT',
+      '/api/templates/order-confirmation',
+      { subject: 'x', html: 'y'.repeat(200 * 1024) },
+      merchant,
+    )
     expect(huge.status).toBe(422)
   })
 
@@ -265,13 +347,22 @@ describe('merchant template attacks', () => {
     ].join('\n')
     const email = renderTemplate({ subject: 'x', html, text: '' }, templateData(order))
     const out = email.html
-    expect(out).not.toMatch(/<script|onerror|onclick|onmouseover|onload|javascript:|vbscript:|data:text|expression\(|<iframe|<object|<embed|<form|<input/i)
+    expect(out).not.toMatch(
+      /<script|onerror|onclick|onmouseover|onload|javascript:|vbscript:|data:text|expression\(|<iframe|<object|<embed|<form|<input/i,
+    )
     expect(out).toContain('<a href="https://shop.example/track" target="_blank">safe link</a>')
     expect(out).toContain('<td class="num" style="padding:4px">1</td>')
     expect(out).toContain('<div style="color:red">styled</div>')
     expect(out).toContain('<!DOCTYPE html>') // the layout is ours and stays whole
     // a merchant's whole document is sanitised the same way
-    const doc = renderTemplate({ subject: 'x', html: '<!DOCTYPE html><html><head><style>p{color:red}</style></head><body onload="x()"><p>hi</p><script>1</script></body></html>', text: '' }, templateData(order))
+    const doc = renderTemplate(
+      {
+        subject: 'x',
+        html: '<!DOCTYPE html><html><head><style>p{color:red}</style></head><body onload="x()"><p>hi</p><script>1</script></body></html>',
+        text: '',
+      },
+      templateData(order),
+    )
     expect(doc.html).toMatch(/^<!DOCTYPE html>/)
     expect(doc.html).toContain('<style>p{color:red}</style>')
     expect(doc.html).not.toMatch(/<script|onload/)

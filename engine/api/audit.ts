@@ -18,14 +18,24 @@ export function auditRoutes({ db }: { db: Db }) {
   app.get('/', guard({ summary: 'The audit log, newest first', roles: [], query }), async (c) => {
     const q = readQuery(c, query)
     let sel = db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(q.limit)
-    if (q.action) sel = q.action.endsWith('.') ? sel.where('action', 'like', `${q.action.replace(/[%_\\]/g, '\\$&')}%`) : sel.where('action', '=', q.action)
+    if (q.action)
+      sel = q.action.endsWith('.')
+        ? sel.where('action', 'like', `${q.action.replace(/[%_\\]/g, '\\$&')}%`)
+        : sel.where('action', '=', q.action)
     if (q.actor) sel = sel.where('actor', '=', q.actor)
     if (q.target) sel = sel.where('target', '=', q.target)
     if (q.since) sel = sel.where('at', '>=', new Date(q.since))
     if (q.before) sel = sel.where('id', '<', q.before)
     const rows = await sel.execute()
     return c.json({
-      entries: rows.map((r) => ({ id: r.id, actor: r.actor, action: r.action, target: r.target, details: r.details, at: r.at })),
+      entries: rows.map((r) => ({
+        id: r.id,
+        actor: r.actor,
+        action: r.action,
+        target: r.target,
+        details: r.details,
+        at: r.at,
+      })),
       nextBefore: rows.length === q.limit ? rows[rows.length - 1]!.id : null,
     })
   })

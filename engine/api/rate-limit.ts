@@ -13,7 +13,9 @@ export function intakeRateLimitFromEnv(env: NodeJS.ProcessEnv = process.env): In
   const raw = env.ORDERFLOW_INTAKE_RATE_LIMIT
   const points = raw === undefined || raw === '' ? 3000 : Number(raw)
   if (!Number.isInteger(points) || points < 0) {
-    throw new Error(`ORDERFLOW_INTAKE_RATE_LIMIT=${JSON.stringify(raw)} is not a whole number; set it to e.g. 3000 (per minute) or 0 for no limit.`)
+    throw new Error(
+      `ORDERFLOW_INTAKE_RATE_LIMIT=${JSON.stringify(raw)} is not a whole number; set it to e.g. 3000 (per minute) or 0 for no limit.`,
+    )
   }
   return { points, durationSeconds: 60 }
 }
@@ -24,8 +26,14 @@ export function intakeRateLimitFromEnv(env: NodeJS.ProcessEnv = process.env): In
  * enforces the limit on its own, so N processes behind a balancer allow up to N times as much.
  * Over the limit: 429 JSON with Retry-After in seconds.
  */
-export function intakeRateLimit(limit: IntakeRateLimit, keyOf: (c: Parameters<MiddlewareHandler<Env>>[0]) => string | undefined): MiddlewareHandler<Env> {
-  const limiter = limit.points > 0 ? new RateLimiterMemory({ points: limit.points, duration: limit.durationSeconds }) : undefined
+export function intakeRateLimit(
+  limit: IntakeRateLimit,
+  keyOf: (c: Parameters<MiddlewareHandler<Env>>[0]) => string | undefined,
+): MiddlewareHandler<Env> {
+  const limiter =
+    limit.points > 0
+      ? new RateLimiterMemory({ points: limit.points, duration: limit.durationSeconds })
+      : undefined
   return async (c, next) => {
     const key = limiter && keyOf(c)
     if (!key) return next()
@@ -40,7 +48,11 @@ export function intakeRateLimit(limit: IntakeRateLimit, keyOf: (c: Parameters<Mi
           error: {
             code: 'rate_limited',
             message: `More than ${limit.points} orders in ${limit.durationSeconds} s from this ${key.split(':')[0]}; retry after ${retryAfter} s.`,
-            details: { limit: limit.points, windowSeconds: limit.durationSeconds, retryAfterSeconds: retryAfter },
+            details: {
+              limit: limit.points,
+              windowSeconds: limit.durationSeconds,
+              retryAfterSeconds: retryAfter,
+            },
           },
         },
         429,

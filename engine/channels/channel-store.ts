@@ -20,7 +20,11 @@ export interface ChannelView {
 const webhookPath = (id: number) => `/api/channels/${id}/webhook`
 
 /** Creates a channel and its audit entry in one transaction. A second active channel with the same name is a 409. */
-export async function createChannel(db: Db, actor: string, input: { type: ChannelType; name: string; secret: string }) {
+export async function createChannel(
+  db: Db,
+  actor: string,
+  input: { type: ChannelType; name: string; secret: string },
+) {
   return db.transaction().execute(async (tx) => {
     const cdb = withChannelTables(tx)
     const clash = await cdb
@@ -30,7 +34,11 @@ export async function createChannel(db: Db, actor: string, input: { type: Channe
       .where('deleted_at', 'is', null)
       .executeTakeFirst()
     if (clash) {
-      throw new ApiError(409, 'channel_exists', `A channel named "${input.name}" exists already (id ${clash.id}); pick another name or delete that one first.`)
+      throw new ApiError(
+        409,
+        'channel_exists',
+        `A channel named "${input.name}" exists already (id ${clash.id}); pick another name or delete that one first.`,
+      )
     }
     const row = await cdb
       .insertInto('channels')

@@ -10,7 +10,8 @@ export function exactMoney(text: string, what: string): string {
   const m = DECIMAL.exec(text.trim())
   if (!m) throw new MappingError(`${what} is ${JSON.stringify(text)}, not a decimal amount`)
   const frac = (m[3] ?? '').replace(/0+$/, '')
-  if (frac.length > 2) throw new MappingError(`${what} ${text} has more than two decimals; orderflow keeps money in cents`)
+  if (frac.length > 2)
+    throw new MappingError(`${what} ${text} has more than two decimals; orderflow keeps money in cents`)
   return `${m[1] === '-' && (m[2] !== '0' || frac) ? '-' : ''}${BigInt(m[2]!)}.${frac.padEnd(2, '0')}`
 }
 

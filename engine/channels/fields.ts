@@ -12,7 +12,10 @@ export const quantity = z
   .string()
   .regex(/^\d{1,6}$/, 'must be a whole number')
   .transform(Number)
-export const text = z.string().nullish().transform((v) => v?.trim() ?? '')
+export const text = z
+  .string()
+  .nullish()
+  .transform((v) => v?.trim() ?? '')
 
 export type Address = NonNullable<OrderInput['billingAddress']>
 
@@ -32,7 +35,8 @@ export function toAddress(a: {
   const missing = (['name', 'line1', 'city', 'country'] as const).filter((k) => !a[k])
   if (missing.length) throw new MappingError(`the address lacks ${missing.join(', ')}`)
   const country = a.country.toUpperCase()
-  if (!/^[A-Z]{2}$/.test(country)) throw new MappingError(`the address country "${a.country}" is not an ISO 3166-1 alpha-2 code`)
+  if (!/^[A-Z]{2}$/.test(country))
+    throw new MappingError(`the address country "${a.country}" is not an ISO 3166-1 alpha-2 code`)
   return {
     name: a.name,
     line1: a.line1,
@@ -62,8 +66,14 @@ export function slug(value: string, fallback: string): string {
 }
 
 /** zod problems as one readable sentence for a 422. */
-export function describeIssues(error: z.ZodError): { message: string; details: { path: string; message: string }[] } {
+export function describeIssues(error: z.ZodError): {
+  message: string
+  details: { path: string; message: string }[]
+} {
   const details = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
   const first = details[0]!
-  return { message: `${first.path || 'payload'}: ${first.message}${details.length > 1 ? ` (and ${details.length - 1} more)` : ''}`, details }
+  return {
+    message: `${first.path || 'payload'}: ${first.message}${details.length > 1 ? ` (and ${details.length - 1} more)` : ''}`,
+    details,
+  }
 }

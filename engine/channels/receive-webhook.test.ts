@@ -19,7 +19,11 @@ let shopifyId: number
 let wooId: number
 
 async function post(channelId: number, body: string, headers: Record<string, string>) {
-  const res = await app.request(`/api/channels/${channelId}/webhook`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body })
+  const res = await app.request(`/api/channels/${channelId}/webhook`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body,
+  })
   return { status: res.status, body: (await res.json()) as any }
 }
 let event = 0
@@ -36,12 +40,17 @@ const wooHeaders = (body: string, topic = 'order.created', delivery = `dlv-${++e
   'X-WC-Webhook-Delivery-ID': delivery,
   'X-WC-Webhook-Source': 'https://shop.example/',
 })
-const ordersOf = (channel: string) => h.db.selectFrom('orders').selectAll().where('channel', '=', channel).execute()
+const ordersOf = (channel: string) =>
+  h.db.selectFrom('orders').selectAll().where('channel', '=', channel).execute()
 
 beforeAll(async () => {
   h = await createHarness()
   app = createApp({ db: h.db, log: pino({ level: 'silent' }) })
-  const s = await h.api('POST', '/api/channels', { type: 'shopify', name: 'shopify-us', secret: SHOPIFY_SECRET })
+  const s = await h.api('POST', '/api/channels', {
+    type: 'shopify',
+    name: 'shopify-us',
+    secret: SHOPIFY_SECRET,
+  })
   expect(s.status, JSON.stringify(s.body)).toBe(201)
   shopifyId = s.body.id
   const w = await h.api('POST', '/api/channels', { type: 'woocommerce', name: 'woo-fr', secret: WOO_SECRET })
@@ -59,13 +68,30 @@ describe('channel management', () => {
     ])
     expect(JSON.stringify(list.body)).not.toContain(SHOPIFY_SECRET)
     expect((await h.api('GET', '/api/channels', undefined, await h.tokenFor('operations'))).status).toBe(403)
-    expect((await h.api('POST', '/api/channels', { type: 'shopify', name: 'x', secret: 'abcdefgh' }, await h.tokenFor('channel'))).status).toBe(403)
-    const clash = await h.api('POST', '/api/channels', { type: 'shopify', name: 'SHOPIFY-US', secret: 'abcdefghij' })
+    expect(
+      (
+        await h.api(
+          'POST',
+          '/api/channels',
+          { type: 'shopify', name: 'x', secret: 'abcdefgh' },
+          await h.tokenFor('channel'),
+        )
+      ).status,
+    ).toBe(403)
+    const clash = await h.api('POST', '/api/channels', {
+      type: 'shopify',
+      name: 'SHOPIFY-US',
+      secret: 'abcdefghij',
+    })
     expect(clash).toMatchObject({ status: 409, body: { error: { code: 'channel_exists' } } })
   })
 
   it('audits creation and deletion, never the secret; a deleted channel answers 404', async () => {
-    const c = await h.api('POST', '/api/channels', { type: 'shopify', name: 'short-lived', secret: 'temporary-secret' })
+    const c = await h.api('POST', '/api/channels', {
+      type: 'shopify',
+      name: 'short-lived',
+      secret: 'temporary-secret',
+    })
     expect((await h.api('DELETE', `/api/channels/${c.body.id}`)).status).toBe(200)
     expect((await h.api('DELETE', `/api/channels/${c.body.id}`)).status).toBe(404)
     const res = await post(c.body.id, shopifyBody, shopifyHeaders(shopifyBody))
@@ -97,11 +123,23 @@ describe('Shopify orders/create', () => {
       shippingMethod: 'standard',
       paymentMethod: 'shopify_payments',
       customer: { email: 'jon@example.com', name: 'Jon Doe' },
-      shippingAddress: { name: 'Steve Shipper', company: 'Shipping Company', line1: '123 Shipping Street', city: 'Shippington', region: 'KY', postalCode: '40003', country: 'US' },
+      shippingAddress: {
+        name: 'Steve Shipper',
+        company: 'Shipping Company',
+        line1: '123 Shipping Street',
+        city: 'Shippington',
+        region: 'KY',
+        postalCode: '40003',
+        country: 'US',
+      },
       totals: { subtotal: '398.00', shipping: '9.00', tax: '11.95', total: '418.95' },
       tags: ['vip', 'spring-sale'],
     })
-    expect(order.billingAddress).toMatchObject({ name: 'Jon Doe', line1: '123 Billing Street', country: 'US' })
+    expect(order.billingAddress).toMatchObject({
+      name: 'Jon Doe',
+      line1: '123 Billing Street',
+      country: 'US',
+    })
     expect(order.lines.map((l: any) => [l.sku, l.quantity, l.unitPrice])).toEqual([
       ['IPOD2008PINK', 1, '199.00'],
       ['shopify-variant-808950811', 1, '199.00'], // no SKU on the platform: a stable one from the variant id
@@ -118,7 +156,9 @@ describe('Shopify orders/create', () => {
     const again = await post(shopifyId, shopifyBody, headers)
     expect(again.body).toMatchObject({ outcome: 'existing', duplicate: true, orderId: first.body.orderId })
     // five deliveries of the same order at once
-    const burst = await Promise.all([1, 2, 3, 4, 5].map(() => post(shopifyId, shopifyBody, shopifyHeaders(shopifyBody))))
+    const burst = await Promise.all(
+      [1, 2, 3, 4, 5].map(() => post(shopifyId, shopifyBody, shopifyHeaders(shopifyBody))),
+    )
     expect(burst.map((r) => r.status)).toEqual([200, 200, 200, 200, 200])
     expect(new Set(burst.map((r) => r.body.orderId))).toEqual(new Set([first.body.orderId]))
     expect((await ordersOf('shopify-us')).length).toBe(before)
@@ -126,8 +166,14 @@ describe('Shopify orders/create', () => {
   })
 
   it('an older update never overwrites a newer one, in whichever order they arrive', async () => {
-    const newer = shopifyBody.replace(/"updated_at": "2025-03-12T09:41:07-04:00",\n  "user_id"/, '"updated_at": "2025-03-12T12:00:00-04:00",\n  "user_id"').replace('123 Shipping Street', '9 Newer Road')
-    const older = shopifyBody.replace(/"updated_at": "2025-03-12T09:41:07-04:00",\n  "user_id"/, '"updated_at": "2025-03-12T10:00:00-04:00",\n  "user_id"').replace('123 Shipping Street', '5 Older Lane')
+    // the order's own updated_at is the one followed by user_id (the customer has one too)
+    const at = (time: string) => `"updated_at": "2025-03-12T${time}-04:00",\n  "user_id"`
+    const newer = shopifyBody
+      .replace(at('09:41:07'), at('12:00:00'))
+      .replace('123 Shipping Street', '9 Newer Road')
+    const older = shopifyBody
+      .replace(at('09:41:07'), at('10:00:00'))
+      .replace('123 Shipping Street', '5 Older Lane')
     expect(newer).toContain('12:00:00-04:00')
     const up = await post(shopifyId, newer, shopifyHeaders(newer, 'orders/updated'))
     expect(up.body).toMatchObject({ outcome: 'updated' })
@@ -160,7 +206,7 @@ describe('Shopify orders/create', () => {
       'too long (64 bytes)': Buffer.alloc(64, 1).toString('base64'),
       'not base64': '!!!!not-base64!!!!',
       hex: 'a'.repeat(64),
-      'unicode': 'ü'.repeat(44),
+      unicode: 'ü'.repeat(44),
     }
     for (const [what, sig] of Object.entries(variants)) {
       const headers: Record<string, string> = { ...good }
@@ -174,11 +220,20 @@ describe('Shopify orders/create', () => {
     const tampered = shopifyBody.replace('"418.95"', '"0.01"')
     expect((await post(shopifyId, tampered, good)).status).toBe(401)
     // the signature of the other channel's secret
-    expect((await post(wooId, wooBody, { ...wooHeaders(wooBody), 'X-WC-Webhook-Signature': signBody(SHOPIFY_SECRET, wooBody) })).status).toBe(401)
+    expect(
+      (
+        await post(wooId, wooBody, {
+          ...wooHeaders(wooBody),
+          'X-WC-Webhook-Signature': signBody(SHOPIFY_SECRET, wooBody),
+        })
+      ).status,
+    ).toBe(401)
   })
 
   it('answers 422 with the reason for a signed payload it cannot map', async () => {
-    const body = shopifyBody.replaceAll('820982911946154508', '820982911946154600').replace('"total_price": "418.95"', '"total_price": "418.955"')
+    const body = shopifyBody
+      .replaceAll('820982911946154508', '820982911946154600')
+      .replace('"total_price": "418.95"', '"total_price": "418.955"')
     const res = await post(shopifyId, body, shopifyHeaders(body))
     expect(res.status).toBe(422)
     expect(res.body.error).toMatchObject({ code: 'unmappable_order' })
@@ -211,7 +266,15 @@ describe('WooCommerce order.created', () => {
       currency: 'EUR',
       paymentMethod: 'bacs',
       customer: { email: 'marie@example.org', name: 'Marie Curie' },
-      shippingAddress: { name: 'Marie Curie', company: 'Institut du Radium', line1: '1 Rue Pierre et Marie Curie', line2: 'Bâtiment B', city: 'Paris', postalCode: '75005', country: 'FR' },
+      shippingAddress: {
+        name: 'Marie Curie',
+        company: 'Institut du Radium',
+        line1: '1 Rue Pierre et Marie Curie',
+        line2: 'Bâtiment B',
+        city: 'Paris',
+        postalCode: '75005',
+        country: 'FR',
+      },
       totals: { subtotal: '37.47', shipping: '4.90', tax: '6.18', total: '48.55' },
     })
     expect(new Date(order.placedAt).toISOString()).toBe('2025-03-12T10:05:00.000Z')
@@ -221,7 +284,10 @@ describe('WooCommerce order.created', () => {
     ])
     const again = await post(wooId, wooBody, wooHeaders(wooBody, 'order.created', 'another-delivery'))
     expect(again.body).toMatchObject({ outcome: 'existing', orderId: res.body.orderId })
-    const stale = wooBody.replace('"date_modified_gmt": "2025-03-12T10:05:02"', '"date_modified_gmt": "2025-03-12T10:05:01"')
+    const stale = wooBody.replace(
+      '"date_modified_gmt": "2025-03-12T10:05:02"',
+      '"date_modified_gmt": "2025-03-12T10:05:01"',
+    )
     expect((await post(wooId, stale, wooHeaders(stale, 'order.updated'))).body.outcome).toBe('stale')
   })
 })

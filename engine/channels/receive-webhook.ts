@@ -47,7 +47,12 @@ export async function receiveWebhook(db: Db, channelId: number, req: WebhookRequ
     .where('id', '=', channelId)
     .where('deleted_at', 'is', null)
     .executeTakeFirst()
-  if (!channel) throw new ApiError(404, 'not_found', `Channel ${channelId} does not exist; check the webhook URL in the platform's settings.`)
+  if (!channel)
+    throw new ApiError(
+      404,
+      'not_found',
+      `Channel ${channelId} does not exist; check the webhook URL in the platform's settings.`,
+    )
   const platform = PLATFORMS[channel.type]!
 
   // WooCommerce checks a new webhook URL with an unsigned form post `webhook_id=<n>`: say yes, store nothing
@@ -55,10 +60,15 @@ export async function receiveWebhook(db: Db, channelId: number, req: WebhookRequ
     return { outcome: 'ping', duplicate: false, orderId: null }
   }
   if (!verifySignature(channel.secret, req.rawBody, req.header(platform.signatureHeader))) {
-    throw new ApiError(401, 'invalid_signature', `The ${headerName(platform.signatureHeader)} signature does not match this body; check the channel's secret.`)
+    throw new ApiError(
+      401,
+      'invalid_signature',
+      `The ${headerName(platform.signatureHeader)} signature does not match this body; check the channel's secret.`,
+    )
   }
   const topic = req.header(platform.topicHeader)?.trim()
-  if (!topic) throw new ApiError(400, 'missing_topic', `The ${headerName(platform.topicHeader)} header is missing.`)
+  if (!topic)
+    throw new ApiError(400, 'missing_topic', `The ${headerName(platform.topicHeader)} header is missing.`)
   const deliveryId = deliveryIdOf(platform, req)
 
   const seen = await cdb
@@ -70,7 +80,14 @@ export async function receiveWebhook(db: Db, channelId: number, req: WebhookRequ
   if (seen) return { outcome: seen.outcome, duplicate: true, orderId: seen.order_id }
 
   if (!platform.createTopics.includes(topic) && !platform.updateTopics.includes(topic)) {
-    await recordDelivery(db, { channelId: channel.id, deliveryId, topic, externalId: null, orderId: null, outcome: 'ignored' })
+    await recordDelivery(db, {
+      channelId: channel.id,
+      deliveryId,
+      topic,
+      externalId: null,
+      orderId: null,
+      outcome: 'ignored',
+    })
     return { outcome: 'ignored', duplicate: false, orderId: null }
   }
 
@@ -78,7 +95,14 @@ export async function receiveWebhook(db: Db, channelId: number, req: WebhookRequ
   // an update for an order never seen (the create delivery is late or was lost) takes the order in
   const { id: orderId, created } = await receiveOrder(db, mapped.input)
   const outcome = await applyVersion(db, channel.id, orderId, created, mapped, sha256(req.rawBody))
-  await recordDelivery(db, { channelId: channel.id, deliveryId, topic, externalId: mapped.externalId, orderId, outcome })
+  await recordDelivery(db, {
+    channelId: channel.id,
+    deliveryId,
+    topic,
+    externalId: mapped.externalId,
+    orderId,
+    outcome,
+  })
   return { outcome, duplicate: false, orderId }
 }
 
@@ -99,7 +123,12 @@ function mapPayload(platform: Platform, rawBody: Buffer, channelName: string): M
   const checked = orderInputSchema.safeParse(mapped.input)
   if (!checked.success) {
     const { message, details } = describeIssues(checked.error)
-    throw new ApiError(422, 'unmappable_order', `The ${platform.type} order maps to an order orderflow cannot take: ${message}`, details)
+    throw new ApiError(
+      422,
+      'unmappable_order',
+      `The ${platform.type} order maps to an order orderflow cannot take: ${message}`,
+      details,
+    )
   }
   return { ...mapped, input: checked.data }
 }
@@ -109,23 +138,45 @@ function mapPayload(platform: Platform, rawBody: Buffer, channelName: string): M
  * it. The order row lock serialises concurrent deliveries of one order, so whichever order they
  * commit in, the newest version is the one that stays.
  */
-async function applyVersion(db: Db, channelId: number, orderId: number, created: boolean, mapped: MappedOrder, payloadSha: string): Promise<DeliveryOutcome> {
+async function applyVersion(
+  db: Db,
+  channelId: number,
+  orderId: number,
+  created: boolean,
+  mapped: MappedOrder,
+  payloadSha: string,
+): Promise<DeliveryOutcome> {
   return db.transaction().execute(async (tx) => {
     await tx.selectFrom('orders').select('id').where('id', '=', orderId).forUpdate().executeTakeFirst()
     const cdb = withChannelTables(tx)
     const applied = await cdb
       .insertInto('channel_orders')
-      .values({ channel_id: channelId, external_id: mapped.externalId, order_id: orderId, external_updated_at: mapped.updatedAt, payload_sha256: payloadSha })
+      .values({
+        channel_id: channelId,
+        external_id: mapped.externalId,
+        order_id: orderId,
+        external_updated_at: mapped.updatedAt,
+        payload_sha256: payloadSha,
+      })
       .onConflict((oc) =>
         oc
           .columns(['channel_id', 'external_id'])
-          .doUpdateSet({ external_updated_at: mapped.updatedAt, payload_sha256: payloadSha, applied_at: sql`now()` })
+          .doUpdateSet({
+            external_updated_at: mapped.updatedAt,
+            payload_sha256: payloadSha,
+            applied_at: sql`now()`,
+          })
           .where('channel_orders.external_updated_at', '<', mapped.updatedAt),
       )
       .returning(sql<boolean>`xmax = 0`.as('inserted'))
       .executeTakeFirst()
     if (!applied) {
-      const stored = await cdb.selectFrom('channel_orders').select('external_updated_at').where('channel_id', '=', channelId).where('external_id', '=', mapped.externalId).executeTakeFirstOrThrow()
+      const stored = await cdb
+        .selectFrom('channel_orders')
+        .select('external_updated_at')
+        .where('channel_id', '=', channelId)
+        .where('external_id', '=', mapped.externalId)
+        .executeTakeFirstOrThrow()
       return stored.external_updated_at.getTime() === mapped.updatedAt.getTime() ? 'existing' : 'stale'
     }
     if (created) return 'created'
@@ -144,18 +195,38 @@ async function applyVersion(db: Db, channelId: number, orderId: number, created:
       })
       .where('id', '=', orderId)
       .execute()
-    await postEvent(tx, orderId, 'channel_updated', { version: mapped.updatedAt.toISOString() }, `channel:${channelId}`)
+    await postEvent(
+      tx,
+      orderId,
+      'channel_updated',
+      { version: mapped.updatedAt.toISOString() },
+      `channel:${channelId}`,
+    )
     return applied.inserted ? 'existing' : 'updated'
   })
 }
 
 async function recordDelivery(
   db: Db,
-  d: { channelId: number; deliveryId: string; topic: string; externalId: string | null; orderId: number | null; outcome: DeliveryOutcome },
+  d: {
+    channelId: number
+    deliveryId: string
+    topic: string
+    externalId: string | null
+    orderId: number | null
+    outcome: DeliveryOutcome
+  },
 ) {
   await withChannelTables(db)
     .insertInto('webhook_deliveries')
-    .values({ channel_id: d.channelId, delivery_id: d.deliveryId, topic: d.topic.slice(0, 100), external_id: d.externalId, order_id: d.orderId, outcome: d.outcome })
+    .values({
+      channel_id: d.channelId,
+      delivery_id: d.deliveryId,
+      topic: d.topic.slice(0, 100),
+      external_id: d.externalId,
+      order_id: d.orderId,
+      outcome: d.outcome,
+    })
     .onConflict((oc) => oc.columns(['channel_id', 'delivery_id']).doNothing())
     .execute()
 }

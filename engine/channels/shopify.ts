@@ -93,7 +93,8 @@ export function mapShopifyOrder(payload: unknown, channelName: string): MappedOr
   const shipping = mapAddress(o.shipping_address)
   const billing = mapAddress(o.billing_address)
   const shippingAddress = shipping ?? billing
-  if (!shippingAddress) throw new MappingError(`Shopify order ${o.id} has neither a shipping nor a billing address`)
+  if (!shippingAddress)
+    throw new MappingError(`Shopify order ${o.id} has neither a shipping nor a billing address`)
   const email = o.email || o.contact_email || o.customer?.email || ''
   if (!email) throw new MappingError(`Shopify order ${o.id} has no customer email`)
   const shippingLines = o.shipping_lines ?? []

@@ -89,11 +89,15 @@ export function mapWooOrder(payload: unknown, channelName: string): MappedOrder 
   const billing = mapAddress(o.billing)
   const shipping = o.shipping?.address_1 ? mapAddress(o.shipping) : undefined
   const shippingAddress = shipping ?? billing
-  if (!shippingAddress) throw new MappingError(`WooCommerce order ${o.id} has neither a shipping nor a billing address`)
+  if (!shippingAddress)
+    throw new MappingError(`WooCommerce order ${o.id} has neither a shipping nor a billing address`)
   const email = o.billing?.email ?? ''
   if (!email) throw new MappingError(`WooCommerce order ${o.id} has no billing email`)
   const placedAt = gmt(o.date_created_gmt, 'date_created_gmt')
-  const subtotal = o.line_items.reduce((sum, l) => sum + cents(l.subtotal, `line_items[${l.id}].subtotal`), 0n)
+  const subtotal = o.line_items.reduce(
+    (sum, l) => sum + cents(l.subtotal, `line_items[${l.id}].subtotal`),
+    0n,
+  )
   return {
     externalId: o.id,
     updatedAt: o.date_modified_gmt ? gmt(o.date_modified_gmt, 'date_modified_gmt') : placedAt,
@@ -104,7 +108,9 @@ export function mapWooOrder(payload: unknown, channelName: string): MappedOrder 
       customer: { email, name: billing?.name ?? shippingAddress.name },
       shippingAddress,
       ...(billing ? { billingAddress: billing } : {}),
-      shippingMethod: shippingMethodOf(...(o.shipping_lines ?? []).flatMap((l) => [l.method_id, l.method_title])),
+      shippingMethod: shippingMethodOf(
+        ...(o.shipping_lines ?? []).flatMap((l) => [l.method_id, l.method_title]),
+      ),
       // WooCommerce's own ids: cod, bacs, cheque, paypal, stripe, ...
       paymentMethod: slug(o.payment_method, 'woocommerce'),
       payment: {
@@ -115,7 +121,9 @@ export function mapWooOrder(payload: unknown, channelName: string): MappedOrder 
         orderNumber: o.number || null,
       },
       lines: o.line_items.map((l) => ({
-        sku: l.sku || `wc-product-${l.product_id ?? l.id}${l.variation_id && l.variation_id !== '0' ? `-${l.variation_id}` : ''}`,
+        sku:
+          l.sku ||
+          `wc-product-${l.product_id ?? l.id}${l.variation_id && l.variation_id !== '0' ? `-${l.variation_id}` : ''}`,
         name: l.name.slice(0, 300),
         quantity: l.quantity,
         unitPrice: divideMoney(l.subtotal, l.quantity, `line_items[${l.id}].subtotal`),

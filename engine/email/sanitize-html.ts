@@ -8,13 +8,39 @@ import sanitizeHtml from 'sanitize-html'
  */
 const EMAIL_TAGS = [
   ...sanitizeHtml.defaults.allowedTags,
-  'img', 'center', 'font', 'del', 'ins', 'picture', 'source',
+  'img',
+  'center',
+  'font',
+  'del',
+  'ins',
+  'picture',
+  'source',
 ]
 const DOCUMENT_TAGS = ['html', 'head', 'body', 'meta', 'title', 'style']
 const COMMON_ATTRIBUTES = [
-  'class', 'style', 'id', 'align', 'valign', 'width', 'height', 'bgcolor', 'background', 'border',
-  'cellpadding', 'cellspacing', 'colspan', 'rowspan', 'role', 'dir', 'lang', 'title', 'color', 'face', 'size',
-  'aria-*', 'data-*',
+  'class',
+  'style',
+  'id',
+  'align',
+  'valign',
+  'width',
+  'height',
+  'bgcolor',
+  'background',
+  'border',
+  'cellpadding',
+  'cellspacing',
+  'colspan',
+  'rowspan',
+  'role',
+  'dir',
+  'lang',
+  'title',
+  'color',
+  'face',
+  'size',
+  'aria-*',
+  'data-*',
 ]
 // CSS that runs code in old mail clients (IE expressions, XBL bindings) or loads script URLs
 const DANGEROUS_CSS = /expression\s*\(|javascript\s*:|vbscript\s*:|behavior\s*:|-moz-binding|@import/i

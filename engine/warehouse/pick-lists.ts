@@ -157,14 +157,15 @@ async function maybeReleaseFull(tx: Tx, listId: number, opts: PickOptions): Prom
 }
 
 /** Releases every open list whose time has come (batch windows, waves). Returns their ids. */
-export async function releaseDueLists(tx: Tx, now: Date): Promise<number[]> {
-  const rows = await tx
+export async function releaseDueLists(tx: Tx, now: Date, onlyIds?: number[]): Promise<number[]> {
+  if (onlyIds && onlyIds.length === 0) return []
+  let update = tx
     .updateTable('pick_lists')
     .set({ status: 'released', released_at: now })
     .where('status', '=', 'open')
     .where('release_at', '<=', now)
-    .returning('id')
-    .execute()
+  if (onlyIds) update = update.where('id', 'in', onlyIds)
+  const rows = await update.returning('id').execute()
   return rows.map((r) => r.id).sort((a, b) => a - b)
 }
 

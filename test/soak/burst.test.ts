@@ -30,7 +30,11 @@ beforeAll(async () => {
   await h.api('POST', '/api/flows', { id: 'burst', name: 'Burst', graph: orderFlow })
   expect((await h.api('POST', '/api/flows/burst/publish', {})).status).toBe(201)
   // the default per-token limit (3000/min) would rightly slow a 10,000-order burst from one token
-  const app = createApp({ db: h.db, log: pino({ level: 'silent' }), intakeRateLimit: { points: 0, durationSeconds: 60 } })
+  const app = createApp({
+    db: h.db,
+    log: pino({ level: 'silent' }),
+    intakeRateLimit: { points: 0, durationSeconds: 60 },
+  })
   server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
   })
@@ -45,13 +49,21 @@ afterAll(async () => {
 
 describe('a burst of orders', () => {
   it(`${ORDERS} orders through the intake API with ${WORKERS} workers: all complete, invariants hold, memory flat`, async () => {
-    for (let i = 0; i < WORKERS; i++) workers.push(spawnWorker(h.url, { CONCURRENCY: '4' }))
+    for (let i = 0; i < WORKERS; i++) workers.push(spawnWorker(h.url, { CONCURRENCY: '4', DEAD_AFTER: '5' }))
     await Promise.all(workers.map((w) => w.ready))
     const token = await h.tokenFor('channel')
 
     const rss: { at: number; done: number; mb: number[] }[] = []
     const completed = async () =>
-      Number((await h.db.selectFrom('runs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'completed').executeTakeFirstOrThrow()).n)
+      Number(
+        (
+          await h.db
+            .selectFrom('runs')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('status', '=', 'completed')
+            .executeTakeFirstOrThrow()
+        ).n,
+      )
     const started = Date.now()
     let sampling = true
     const sampler = (async () => {
@@ -66,9 +78,21 @@ describe('a burst of orders', () => {
     const client = async () => {
       while (next < ORDERS) {
         const i = next++
-        const body = JSON.stringify(sampleOrder({ externalId: `BURST-${i}`, flowId: 'burst', customer: { email: `c${i % 500}@example.com`, name: 'Burst' }, lines: [{ sku: 'BURST', quantity: 1, unitPrice: '10.00' }], totals: { subtotal: '10.00', shipping: '0.00', tax: '0.00', total: '10.00' } }))
+        const body = JSON.stringify(
+          sampleOrder({
+            externalId: `BURST-${i}`,
+            flowId: 'burst',
+            customer: { email: `c${i % 500}@example.com`, name: 'Burst' },
+            lines: [{ sku: 'BURST', quantity: 1, unitPrice: '10.00' }],
+            totals: { subtotal: '10.00', shipping: '0.00', tax: '0.00', total: '10.00' },
+          }),
+        )
         for (let attempt = 0; ; attempt++) {
-          const res = await fetch(`${base}/api/orders`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body })
+          const res = await fetch(`${base}/api/orders`, {
+            method: 'POST',
+            headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+            body,
+          })
           await res.arrayBuffer()
           if (res.status === 201 || res.status === 200) break
           failures++
@@ -94,12 +118,26 @@ describe('a burst of orders', () => {
       .selectFrom('orders')
       .select((eb) => [
         eb.fn.countAll<number>().as('orders'),
-        eb.selectFrom('runs').select((r) => r.fn.countAll<number>().as('n')).as('runs'),
-        eb.selectFrom('emails').select((r) => r.fn.countAll<number>().as('n')).as('emails'),
-        eb.selectFrom('payments').select((r) => r.fn.countAll<number>().as('n')).where('status', '=', 'captured').as('payments'),
+        eb
+          .selectFrom('runs')
+          .select((r) => r.fn.countAll<number>().as('n'))
+          .as('runs'),
+        eb
+          .selectFrom('emails')
+          .select((r) => r.fn.countAll<number>().as('n'))
+          .as('emails'),
+        eb
+          .selectFrom('payments')
+          .select((r) => r.fn.countAll<number>().as('n'))
+          .where('status', '=', 'captured')
+          .as('payments'),
       ])
       .executeTakeFirstOrThrow()
-    const stock = await h.db.selectFrom('inventory').select(['on_hand', 'reserved']).where('sku', '=', 'BURST').executeTakeFirstOrThrow()
+    const stock = await h.db
+      .selectFrom('inventory')
+      .select(['on_hand', 'reserved'])
+      .where('sku', '=', 'BURST')
+      .executeTakeFirstOrThrow()
 
     // memory: the last samples against those taken once the workers had warmed up (a quarter in)
     const warm = rss.find((s) => s.done >= ORDERS / 4) ?? rss[0]!
@@ -112,13 +150,23 @@ describe('a burst of orders', () => {
       allCompletedSeconds: +(totalMs / 1000).toFixed(1),
       completedPerSecond: Math.round(ORDERS / (totalMs / 1000)),
       intakeRetries: failures,
-      workerRssMb: { warm: warm.mb, end: last.mb, max: workers.map((_, i) => Math.max(...rss.map((s) => s.mb[i] ?? 0))) },
+      workerRssMb: {
+        warm: warm.mb,
+        end: last.mb,
+        max: workers.map((_, i) => Math.max(...rss.map((s) => s.mb[i] ?? 0))),
+      },
       doctor: violations.map((v) => `${v.severity} ${v.check} ${v.count}`),
     }
     console.log(`SOAK burst ${JSON.stringify(report)}`)
     for (const v of violations.filter((x) => x.check === 'payment-captured-once').slice(0, 2)) {
       for (const row of v.rows.slice(0, 2)) {
-        const steps = await h.db.selectFrom('steps').innerJoin('runs', 'runs.id', 'steps.run_id').select(['steps.id', 'steps.node_id', 'steps.visit', 'steps.status', 'steps.created_at']).where('runs.order_id', '=', row.order_id as number).orderBy('steps.id').execute()
+        const steps = await h.db
+          .selectFrom('steps')
+          .innerJoin('runs', 'runs.id', 'steps.run_id')
+          .select(['steps.id', 'steps.node_id', 'steps.visit', 'steps.status', 'steps.created_at'])
+          .where('runs.order_id', '=', row.order_id as number)
+          .orderBy('steps.id')
+          .execute()
         console.log(`SOAK duplicate ${JSON.stringify(steps)}`)
       }
     }
@@ -126,6 +174,7 @@ describe('a burst of orders', () => {
     expect(violations.filter((v) => v.severity === 'error')).toEqual([])
     expect(counts).toMatchObject({ orders: ORDERS, runs: ORDERS, emails: ORDERS, payments: ORDERS })
     expect(stock).toEqual({ on_hand: ORDERS * 2, reserved: ORDERS })
-    for (let i = 0; i < WORKERS; i++) expect(last.mb[i]!, `worker ${i} RSS`).toBeLessThan(warm.mb[i]! * 1.5 + 50)
+    for (let i = 0; i < WORKERS; i++)
+      expect(last.mb[i]!, `worker ${i} RSS`).toBeLessThan(warm.mb[i]! * 1.5 + 50)
   })
 })

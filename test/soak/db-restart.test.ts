@@ -50,7 +50,17 @@ beforeAll(async () => {
   dataDir = dir
   fs.chmodSync(dir, 0o755) // as root, postgres runs as the "postgres" user and must reach the data dir
   const port = await freePort()
-  pg = new EmbeddedPostgres({ databaseDir: path.join(dir, 'pg'), port, user: 'orderflow', password: 'orderflow', persistent: true, createPostgresUser: true, initdbFlags: ['--encoding=UTF8', '--locale=C'], onLog: () => {}, onError: () => {} })
+  pg = new EmbeddedPostgres({
+    databaseDir: path.join(dir, 'pg'),
+    port,
+    user: 'orderflow',
+    password: 'orderflow',
+    persistent: true,
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    onLog: () => {},
+    onError: () => {},
+  })
   await pg.initialise()
   await pg.start()
   await pg.createDatabase('restart')
@@ -75,7 +85,11 @@ describe('the database restarting under load', () => {
     await createFlow(handle.db, { id: 'restart', name: 'Restart', graph: orderFlow }, 'test')
     await publishFlow(handle.db, 'restart', 'test', 'test')
     const token = (await createToken(handle.db, 'restart channel', 'channel')).token
-    const app = createApp({ db: handle.db, log: pino({ level: 'silent' }), intakeRateLimit: { points: 0, durationSeconds: 60 } })
+    const app = createApp({
+      db: handle.db,
+      log: pino({ level: 'silent' }),
+      intakeRateLimit: { points: 0, durationSeconds: 60 },
+    })
     // a supervisor, as systemd or Kubernetes would be: a worker process that exits is started again
     let supervising = true
     const supervise = (i: number) => {
@@ -94,10 +108,23 @@ describe('the database restarting under load', () => {
     let refused = 0
     const intake = (async () => {
       for (let i = 0; i < ORDERS; i++) {
-        const body = JSON.stringify(sampleOrder({ externalId: `RESTART-${i}`, flowId: 'restart', lines: [{ sku: 'RESTART', quantity: 1, unitPrice: '10.00' }], totals: { subtotal: '10.00', shipping: '0.00', tax: '0.00', total: '10.00' } }))
+        const body = JSON.stringify(
+          sampleOrder({
+            externalId: `RESTART-${i}`,
+            flowId: 'restart',
+            lines: [{ sku: 'RESTART', quantity: 1, unitPrice: '10.00' }],
+            totals: { subtotal: '10.00', shipping: '0.00', tax: '0.00', total: '10.00' },
+          }),
+        )
         // like a channel: retry the same order until it is acknowledged
         for (;;) {
-          const res = await Promise.resolve(app.request('/api/orders', { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body })).catch(() => undefined)
+          const res = await Promise.resolve(
+            app.request('/api/orders', {
+              method: 'POST',
+              headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+              body,
+            }),
+          ).catch(() => undefined)
           if (res && (res.status === 201 || res.status === 200)) break
           refused++
           await new Promise((r) => setTimeout(r, 200))
@@ -116,20 +143,35 @@ describe('the database restarting under load', () => {
     await intake
     const deadline = Date.now() + 4 * 60_000
     const completed = async () =>
-      Number((await handle.db.selectFrom('runs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'completed').executeTakeFirstOrThrow()).n)
+      Number(
+        (
+          await handle.db
+            .selectFrom('runs')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('status', '=', 'completed')
+            .executeTakeFirstOrThrow()
+        ).n,
+      )
     while ((await completed()) < ORDERS) {
-      if (Date.now() > deadline) throw new Error(`only ${await completed()} of ${ORDERS} completed after the restart`)
+      if (Date.now() > deadline)
+        throw new Error(`only ${await completed()} of ${ORDERS} completed after the restart`)
       await new Promise((r) => setTimeout(r, 500))
     }
     const recoveredSeconds = +((Date.now() - upAt) / 1000).toFixed(1)
     supervising = false
     scenarioRan = true
     const violations = await runDoctor(handle.db, { settleSeconds: 0 })
-    console.log(`SOAK db-restart ${JSON.stringify({ orders: ORDERS, downSeconds: +((upAt - downAt) / 1000).toFixed(1), refusedWhileDown: refused, allCompletedSecondsAfterRestart: recoveredSeconds, workerCrashes: crashes, doctor: violations.map((v) => `${v.severity} ${v.check} ${v.count}`) })}`)
+    console.log(
+      `SOAK db-restart ${JSON.stringify({ orders: ORDERS, downSeconds: +((upAt - downAt) / 1000).toFixed(1), refusedWhileDown: refused, allCompletedSecondsAfterRestart: recoveredSeconds, workerCrashes: crashes, doctor: violations.map((v) => `${v.severity} ${v.check} ${v.count}`) })}`,
+    )
 
     expect(refused).toBeGreaterThan(0) // the outage was real
     expect(violations.filter((v) => v.severity === 'error')).toEqual([])
-    const orders = await handle.db.selectFrom('orders').select('external_id').where('channel', '=', 'web').execute()
+    const orders = await handle.db
+      .selectFrom('orders')
+      .select('external_id')
+      .where('channel', '=', 'web')
+      .execute()
     expect(new Set(orders.map((o) => o.external_id)).size).toBe(ORDERS)
     expect(orders).toHaveLength(ORDERS)
   })
