@@ -32,7 +32,7 @@ export class StepBuffer {
   /** A new pending step for the next visit of the node. */
   async create(nodeId: string, nodeType: string): Promise<StepRow> {
     if (this.freeIds.length === 0) {
-      const { rows } = await sql<{ id: number }>`select nextval('steps_id_seq')::bigint as id from generate_series(1, 8)`.execute(this.tx)
+      const { rows } = await sql<{ id: number }>`select nextval('steps_id_seq')::bigint as id from generate_series(1, 16)`.execute(this.tx)
       this.freeIds = rows.map((r) => Number(r.id))
     }
     const visit = (this.visits.get(nodeId) ?? 0) + 1

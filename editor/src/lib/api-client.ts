@@ -2,7 +2,10 @@ import type {
   EmailInfo,
   Flow,
   FlowExport,
+  FlowMetrics,
   FlowSummary,
+  KpiBucket,
+  KpiReport,
   FlowVersion,
   Graph,
   Me,
@@ -110,6 +113,12 @@ export class ApiClient {
 
   testRules = (rules: unknown[], orderId?: number) =>
     this.request<RuleTestResult>('POST', '/rules/test', { rules, orderId })
+
+  /** Per-node and per-edge metrics; no `version`: all versions added up. */
+  flowMetrics = (id: string, q: { version?: number; from?: string; to?: string } = {}) =>
+    this.request<FlowMetrics>('GET', `/flows/${enc(id)}/metrics${query(q)}`)
+  kpis = (q: { from?: string; to?: string; flow?: string; channel?: string; bucket?: KpiBucket } = {}) =>
+    this.request<KpiReport>('GET', `/kpis${query(q)}`)
 }
 
 function enc(s: string): string {

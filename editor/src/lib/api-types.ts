@@ -204,3 +204,94 @@ export interface RuleTestResult {
   set: Record<string, unknown>
   route: string | null | undefined
 }
+
+/** Percentiles of a duration, milliseconds; null when nothing was measured. */
+export interface DurationStats {
+  p50: number | null
+  p95: number | null
+  mean: number | null
+}
+
+/** One node of `GET /api/flows/:id/metrics` (docs/api.md, "Metrics and KPIs"). */
+export interface NodeMetrics {
+  nodeId: string
+  type: string
+  label: string | null
+  entered: number
+  completed: number
+  failed: number
+  cancelled: number
+  retried: number
+  waitingNow: number
+  /** failed / (completed + failed); null before any step finished */
+  errorRate: number | null
+  ports: { port: string; count: number; share: number }[]
+  processingMs: DurationStats
+  waitingMs: DurationStats
+}
+
+export interface EdgeMetrics {
+  id: string
+  source: string
+  sourceHandle: string
+  target: string
+  count: number
+  share: number | null
+}
+
+export interface FlowMetrics {
+  flowId: string
+  /** null: all versions together */
+  version: number | null
+  versions: number[]
+  from: string | null
+  to: string | null
+  nodes: NodeMetrics[]
+  edges: EdgeMetrics[]
+}
+
+export type KpiBucket = 'day' | 'week' | 'month'
+
+export interface KpiPoint {
+  start: string
+  ordersPlaced: number
+  unitsSold: number
+  unitsReturned: number
+  returnRate: number | null
+  pickingAccuracy: number | null
+  leadTimeMeanMs: number | null
+  leadTimeP50Ms: number | null
+  leadTimeP95Ms: number | null
+  backorderRate: number | null
+  paymentFailureRate: number | null
+  onTimeShipRate: number | null
+  emailsSent: number
+}
+
+/** `GET /api/kpis`: every rate is null when its denominator is 0. */
+export interface KpiReport {
+  from: string | null
+  to: string | null
+  flow: string | null
+  channel: string | null
+  ordersPlaced: number
+  returnRate: {
+    unitsSold: number
+    unitsReturned: number
+    rate: number | null
+    byReason: { reason: string; units: number; rate: number | null; share: number | null }[]
+  }
+  pickingAccuracy: { pickedOrders: number; ordersWithError: number; rate: number | null }
+  leadTime: { deliveredOrders: number; meanMs: number | null; p50Ms: number | null; p95Ms: number | null }
+  purchaseFrequency: { from: string; to: string; orders: number; customers: number; ordersPerCustomer: number | null }
+  backorderRate: { stockCheckedOrders: number; backorderedOrders: number; rate: number | null }
+  paymentFailureRate: { ordersWithPayment: number; ordersWithFailedPayment: number; rate: number | null }
+  onTimeShipRate: {
+    shippedOrders: number
+    onTime: number
+    rate: number | null
+    sla: { standardHours: number; expressHours: number }
+  }
+  emailsPerTemplate: { template: string; sent: number }[]
+  series?: KpiPoint[]
+}
