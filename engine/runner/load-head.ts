@@ -28,17 +28,25 @@ export async function loadHead(tx: Tx, stepId: number): Promise<Head | undefined
       o.total, o.attributes, o.tags, o.placed_at,
       (select coalesce(json_agg(json_build_object('line_no', l.line_no, 'sku', l.sku, 'name', l.name,
           'quantity', l.quantity, 'unit_price', l.unit_price::text) order by l.line_no), '[]')
-        from order_lines l where l.order_id = o.id) as lines,
-      (select coalesce(json_object_agg(v.node_id, v.visit), '{}') from
-        (select node_id, max(visit) as visit from steps where run_id = r.id group by node_id) v) as visits
+        from order_lines l where l.order_id = o.id) as lines
     from steps s
     join runs r on r.id = s.run_id
     join orders o on o.id = r.order_id
     join customers c on c.id = o.customer_id
     where s.id = ${stepId}
     for update of o`.execute(tx)
-  const row = rows[0]
-  if (!row) return undefined
+  const first = rows[0]
+  if (!first) return undefined
+  // The statement above waited for the order lock, but its step and run rows come from the
+  // snapshot taken before the wait: a job run twice (a slow worker taken for dead) would see
+  // its step still pending. Read them again now that the lock is held.
+  const fresh = await sql<Record<string, unknown>>`
+    select s.status, s.attempt, s.port, s.output, s.state, s.error, s.wait_events, s.wait_until,
+      s.started_at, s.waiting_since, s.finished_at, r.status as run_status,
+      (select coalesce(json_object_agg(v.node_id, v.visit), '{}') from
+        (select node_id, max(visit) as visit from steps where run_id = r.id group by node_id) v) as visits
+    from steps s join runs r on r.id = s.run_id where s.id = ${stepId}`.execute(tx)
+  const row = { ...first, ...fresh.rows[0] }
   return {
     step: {
       id: row.id,

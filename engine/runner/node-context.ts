@@ -28,7 +28,9 @@ export function nodeContext(
   state: Record<string, unknown>,
   markDirty: () => void,
 ): NodeContext {
-  const key = `step:${step.id}`
+  // Stable across retries even when the job's transaction rolled back and the step row got a
+  // new id: the visit number is recomputed the same way, so the same outside call keeps its key.
+  const key = `run:${step.runId}:${step.nodeId}:${step.visit}`
   return {
     tx,
     run: { id: step.runId, flowId: step.flowId, flowVersion: step.flowVersion },

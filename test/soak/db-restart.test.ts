@@ -176,11 +176,8 @@ describe('the database restarting under load', () => {
     expect(orders).toHaveLength(ORDERS)
   })
 
-  // KNOWN GAP (see the report to the lead): graphile-worker "commits seppuku" when it cannot
-  // record a job's outcome while the database is down, and engine/worker.ts leaves the runner's
-  // promise unhandled, so the worker process exits instead of reconnecting. Remove `.fails` once
-  // startWorker restarts its runner (and unlocks the failed pool's jobs) by itself.
-  it.fails('no worker process exits while the database restarts (it reconnects in-process)', () => {
+  // engine/worker.ts restarts its pool in-process when graphile-worker gives up on a lost connection
+  it('no worker process exits while the database restarts (it reconnects in-process)', () => {
     expect(scenarioRan).toBe(true)
     expect(crashes).toBe(0)
   })
