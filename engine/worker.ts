@@ -47,7 +47,9 @@ export async function startWorker(opts: WorkerOptions): Promise<OrderflowWorker>
   events.on('worker:create', ({ worker }) => {
     graphileIds.push(worker.workerId)
   })
-  await db.insertInto('worker_processes').values({ id, hostname: os.hostname(), pid: process.pid }).execute()
+  await untilReachable(deps, () =>
+    db.insertInto('worker_processes').values({ id, hostname: os.hostname(), pid: process.pid }).execute(),
+  )
   const utils = await makeWorkerUtils({ pgPool: pool, logger: silentLogger })
 
   const reapDeadWorkers = async () => {
@@ -133,6 +135,21 @@ export async function startWorker(opts: WorkerOptions): Promise<OrderflowWorker>
       await utils.release()
       await db.deleteFrom('worker_processes').where('id', '=', id).execute().catch(() => {})
     },
+  }
+}
+
+/** A worker started while the database is down waits for it (with backoff) instead of exiting. */
+async function untilReachable<T>(deps: RunnerDeps, action: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await action()
+    } catch (error) {
+      const code = (error as { code?: string }).code
+      const transient = code === 'ECONNREFUSED' || code === '57P03' || code === '57P01' || code === 'ECONNRESET'
+      if (!transient || attempt >= 60) throw error
+      deps.log.warn({ err: String(error), attempt }, 'database not reachable yet; waiting')
+      await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** attempt)))
+    }
   }
 }
 
