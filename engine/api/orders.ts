@@ -1,7 +1,6 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import type { Db } from '../db.ts'
-import { audit } from '../audit.ts'
 import { notFound } from '../errors.ts'
 import { receiveOrder } from '../orders/intake.ts'
 import { orderInputSchema } from '../orders/order-model.ts'
@@ -49,16 +48,12 @@ export function orderRoutes({ db }: { db: Db }) {
   })
   app.post('/:id/retry', guard({ summary: 'Retry a failed run from its failed step', roles: ['operations'] }), async (c) => {
     const id = idParam(c)
-    const run = await retryRun(db, id)
-    await audit(db, c.get('actor').name, 'order.retried', `order:${id}`)
-    return c.json({ run })
+    return c.json({ run: await retryRun(db, id, c.get('actor').name) })
   })
   app.post('/:id/cancel', guard({ summary: 'Cancel the order and its run', roles: ['operations'], body: cancelBody }), async (c) => {
     const id = idParam(c)
     const { reason } = await readBody(c, cancelBody)
-    const run = await cancelRun(db, id, reason)
-    await audit(db, c.get('actor').name, 'order.cancelled', `order:${id}`, { reason })
-    return c.json({ run })
+    return c.json({ run: await cancelRun(db, id, reason, c.get('actor').name) })
   })
   return app
 }

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto'
-import type { Db } from '../db.ts'
+import type { Db, Executor } from '../db.ts'
 import type { Role } from '../db-types.ts'
 
 export const ROLES: readonly Role[] = ['admin', 'operations', 'merchant', 'analyst', 'warehouse', 'channel']
@@ -13,7 +13,7 @@ export function newToken(): string {
   return `of_${crypto.randomBytes(24).toString('base64url')}`
 }
 
-export async function createToken(db: Db, name: string, role: Role, token = newToken()) {
+export async function createToken(db: Executor, name: string, role: Role, token = newToken()) {
   const row = await db
     .insertInto('api_tokens')
     .values({ name, role, token_hash: hashToken(token) })

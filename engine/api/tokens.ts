@@ -16,16 +16,21 @@ export function tokenRoutes({ db }: { db: Db }) {
   })
   app.post('/', guard({ summary: 'Create a token; the secret is shown once', roles: [], body }), async (c) => {
     const input = await readBody(c, body)
-    const token = await createToken(db, input.name, input.role as never)
-    await audit(db, c.get('actor').name, 'token.created', `token:${token.id}`, { name: token.name, role: token.role })
+    const token = await db.transaction().execute(async (tx) => {
+      const created = await createToken(tx, input.name, input.role as never)
+      await audit(tx, c.get('actor').name, 'token.created', `token:${created.id}`, { name: created.name, role: created.role })
+      return created
+    })
     return c.json({ id: token.id, name: token.name, role: token.role, token: token.token }, 201)
   })
   app.delete('/:id', guard({ summary: 'Revoke a token', roles: [] }), async (c) => {
     const id = idParam(c)
-    const row = await db.updateTable('api_tokens').set({ revoked_at: new Date() }).where('id', '=', id).where('revoked_at', 'is', null).returning('id').executeTakeFirst()
-    if (!row) throw new ApiError(404, 'not_found', `Token ${id} does not exist or is revoked already.`)
+    await db.transaction().execute(async (tx) => {
+      const row = await tx.updateTable('api_tokens').set({ revoked_at: new Date() }).where('id', '=', id).where('revoked_at', 'is', null).returning('id').executeTakeFirst()
+      if (!row) throw new ApiError(404, 'not_found', `Token ${id} does not exist or is revoked already.`)
+      await audit(tx, c.get('actor').name, 'token.revoked', `token:${id}`)
+    })
     forgetCachedTokens()
-    await audit(db, c.get('actor').name, 'token.revoked', `token:${id}`)
     return c.json({ id, revoked: true })
   })
   return app

@@ -1,10 +1,11 @@
+import { audit } from '../audit.ts'
 import type { Db } from '../db.ts'
 import { ApiError } from '../errors.ts'
 import { enqueueSteps, jobPriority } from './jobs.ts'
 import { createStep } from './run-state.ts'
 
 /** Resumes a failed run from its failed step (a new visit of that node) and any branch left pending. */
-export async function retryRun(db: Db, orderId: number) {
+export async function retryRun(db: Db, orderId: number, actor = 'system') {
   return db.transaction().execute(async (tx) => {
     const order = await tx.selectFrom('orders').select(['id', 'attributes']).where('id', '=', orderId).forUpdate().executeTakeFirst()
     const run = order && (await tx.selectFrom('runs').selectAll().where('order_id', '=', orderId).executeTakeFirst())
@@ -26,6 +27,7 @@ export async function retryRun(db: Db, orderId: number) {
     ids.push(...pending.map((p) => p.id).filter((id) => !ids.includes(id)))
     await enqueueSteps(tx, ids, jobPriority(order.attributes))
     await tx.updateTable('orders').set({ status: 'processing', updated_at: new Date() }).where('id', '=', orderId).execute()
+    await audit(tx, actor, 'order.retried', `order:${orderId}`, { fromNode: failed?.node_id })
     return tx
       .updateTable('runs')
       .set({ status: 'running', error: null, finished_at: null })
@@ -36,7 +38,7 @@ export async function retryRun(db: Db, orderId: number) {
 }
 
 /** Cancels a run that has not finished: open steps are cancelled, their jobs find nothing to do. */
-export async function cancelRun(db: Db, orderId: number, reason = 'cancelled by an operator') {
+export async function cancelRun(db: Db, orderId: number, reason = 'cancelled by an operator', actor = 'system') {
   return db.transaction().execute(async (tx) => {
     const order = await tx.selectFrom('orders').select('id').where('id', '=', orderId).forUpdate().executeTakeFirst()
     const run = order && (await tx.selectFrom('runs').selectAll().where('order_id', '=', orderId).executeTakeFirst())
@@ -51,6 +53,7 @@ export async function cancelRun(db: Db, orderId: number, reason = 'cancelled by 
       .where('status', 'in', ['pending', 'running', 'waiting'])
       .execute()
     await tx.updateTable('orders').set({ status: 'cancelled', updated_at: new Date() }).where('id', '=', orderId).execute()
+    await audit(tx, actor, 'order.cancelled', `order:${orderId}`, { reason })
     return tx
       .updateTable('runs')
       .set({ status: 'cancelled', error: reason, finished_at: new Date() })
