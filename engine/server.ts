@@ -65,7 +65,7 @@ export async function startOrderflow(config: Config, opts: { api: boolean; worke
   let server: ServerType | undefined
   const url = `http://localhost:${config.port}`
   if (opts.api) {
-    const app = createApp({ db, log, rules: deps.rules })
+    const app = createApp({ db, log, rules: deps.rules, dbUrl: conn.handle.url })
     server = await new Promise<ServerType>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: config.port }, () => resolve(s))
       s.on('error', (e: NodeJS.ErrnoException) =>

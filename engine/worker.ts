@@ -5,7 +5,7 @@ import { type Runner, makeWorkerUtils, run } from 'graphile-worker'
 import { sql } from 'kysely'
 import type pg from 'pg'
 import type { Db } from './db.ts'
-import { deliverEmailTask } from './email/deliver-email.ts'
+import { deliverEmailTask, storeEmailTask } from './email/deliver-email.ts'
 import { silentLogger } from './migrate.ts'
 import type { RunnerDeps } from './runner/deps.ts'
 import { executeStepJob } from './runner/execute-step.ts'
@@ -20,6 +20,11 @@ export interface WorkerOptions {
   pollInterval?: number
   /** Seconds without heartbeat before another worker releases this one's jobs. (Default: 30) */
   deadAfterSeconds?: number
+  /**
+   * 'store': deliver_email jobs never reach SMTP; the email is marked 'stored' in the outbox
+   * instead (simulations, whatever SMTP_URL says). (Default: 'smtp', when SMTP is configured)
+   */
+  emailDelivery?: 'smtp' | 'store'
 }
 
 export interface OrderflowWorker {
@@ -84,7 +89,7 @@ export async function startWorker(opts: WorkerOptions): Promise<OrderflowWorker>
     taskList: {
       run_step: async (payload: unknown) => executeStepJob(db, deps, stepIdOf(payload), 'run'),
       wake_step: async (payload: unknown) => executeStepJob(db, deps, stepIdOf(payload), 'wake'),
-      deliver_email: deliverEmailTask(db),
+      deliver_email: opts.emailDelivery === 'store' ? storeEmailTask(db) : deliverEmailTask(db),
     },
   }
   let runner: Runner | undefined

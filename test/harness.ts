@@ -58,7 +58,7 @@ export async function createHarness(opts: { services?: NodeServices; clock?: Clo
     retryBaseMs: opts.retryBaseMs ?? 50,
     maxChain: 50,
   }
-  const app = createApp({ db, log, rules: deps.rules })
+  const app = createApp({ db, log, rules: deps.rules, dbUrl: handle.url })
   const admin = await createToken(db, 'test admin', 'admin')
   const workers: OrderflowWorker[] = []
   const tokens = new Map<Role, string>()

@@ -31,6 +31,8 @@ export interface AppDeps {
   maxBodyBytes?: number
   /** Orders per minute per API token (POST /api/orders) and per channel (webhooks). (Default: env `ORDERFLOW_INTAKE_RATE_LIMIT`, else 3000; 0 = off) */
   intakeRateLimit?: IntakeRateLimit
+  /** The database's URL: simulations create their scratch databases on the same server. (Without it, POST /api/simulations answers 503) */
+  dbUrl?: string
 }
 
 const EDITOR_DIST = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'editor', 'dist')
@@ -83,7 +85,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.route('/api/emails', emailRoutes({ db }))
   app.route('/api/rules', ruleRoutes({ db, rules }))
   app.route('/api/tokens', tokenRoutes({ db }))
-  mountExtraRoutes(app, { db })
+  mountExtraRoutes(app, { db, dbUrl: deps.dbUrl })
   app.get('/api/openapi.json', guard({ summary: 'This document', roles: 'public' }), (c) => c.json(openApiDocument(app)))
   app.all('/api/*', (c) => c.json({ error: { code: 'not_found', message: `No API route ${c.req.method} ${c.req.path}; see /api/openapi.json.` } }, 404))
   serveEditor(app, deps.editorDir ?? EDITOR_DIST)

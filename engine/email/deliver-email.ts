@@ -77,3 +77,12 @@ export function deliverEmailTask(db: Db): Task {
     await deliverEmail(db, emailId, { finalAttempt: helpers.job.attempts >= helpers.job.max_attempts })
   }
 }
+
+/** A `deliver_email` task that never sends: the queued email is kept in the outbox as 'stored'. */
+export function storeEmailTask(db: Db): Task {
+  return async (payload) => {
+    const emailId = (payload as { emailId?: unknown } | null)?.emailId
+    if (typeof emailId !== 'number') return
+    await db.updateTable('emails').set({ status: 'stored' }).where('id', '=', emailId).where('status', '=', 'queued').execute()
+  }
+}

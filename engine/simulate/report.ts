@@ -150,3 +150,35 @@ function difference(label: string, a: number | null, b: number | null): string {
     return `${sign}${(Math.abs(d) * 100).toFixed(1)} pts`
   return `${sign}${Math.abs(d).toFixed(Number.isInteger(d) ? 0 : 2)}`
 }
+
+export interface KpiDifference {
+  kpi: string
+  a: string
+  b: string
+  aValue: number | null
+  bValue: number | null
+  /** B − A, as the terminal prints it ('' when either side has no value, '=' when equal) */
+  difference: string
+  delta: number | null
+}
+
+/** compareTable's rows as data (for the API and the editor). */
+export function kpiDifferences(a: KpiReport, b: KpiReport): KpiDifference[] {
+  const ra = new Map(kpiRows(a).map((r) => [r[0], r]))
+  const rb = new Map(kpiRows(b).map((r) => [r[0], r]))
+  return [...new Set([...ra.keys(), ...rb.keys()])].map((l) => {
+    const x = ra.get(l)
+    const y = rb.get(l)
+    const av = x?.[2] ?? null
+    const bv = y?.[2] ?? null
+    return {
+      kpi: l,
+      a: x?.[1] ?? '–',
+      b: y?.[1] ?? '–',
+      aValue: av,
+      bValue: bv,
+      difference: difference(l, av, bv),
+      delta: av === null || bv === null ? null : bv - av,
+    }
+  })
+}

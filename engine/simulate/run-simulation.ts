@@ -111,6 +111,8 @@ export async function runSimulation(
       concurrency: opts.concurrency ?? 8,
       pollInterval: 20,
       deadAfterSeconds: 3600,
+      // simulated customers never get real email, even in a process with SMTP_URL set
+      emailDelivery: 'store',
     })
     const end = last + shift + (opts.settleDays ?? 60) * DAY
     const report = async (done = false) =>

@@ -42,8 +42,11 @@ describe('roles', () => {
       await page.waitForURL(/#\/templates/)
       const nav = page.getByRole('navigation', { name: 'Main' })
       expect(await nav.getByRole('link').allTextContents()).toEqual(['Flows', 'Templates', 'Orders'])
-      // flows are visible to merchants, read-only: no palette, no publish
+      // flows are visible to merchants, read-only: no palette, no publish. Wait for the templates
+      // screen to settle first: navigating while it still loads raced with its own routing.
+      await page.getByText('order-confirmation', { exact: false }).first().waitFor()
       await page.goto(`${server.url}/#/flows/default`)
+      await page.waitForURL(/#\/flows\/default/)
       await page.getByText('Read-only').waitFor()
       expect(await page.getByRole('button', { name: 'Publish' }).count()).toBe(0)
       expect(await page.getByLabel('Node palette').count()).toBe(0)
