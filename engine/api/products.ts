@@ -5,7 +5,7 @@ import type { Db } from '../db.ts'
 import { ApiError, notFound } from '../errors.ts'
 import { adjustStock } from '../warehouse/adjust-stock.ts'
 import { notifyRestocked } from '../warehouse/notify.ts'
-import { type ProductRow, productJson } from '../warehouse/products.ts'
+import { type ProductRow, productJson, productRow } from '../warehouse/products.ts'
 
 const dimension = z.number().int().positive().max(10_000)
 const productBody = z.object({
@@ -98,18 +98,7 @@ export function productRoutes({ db }: { db: Db }) {
     await db.transaction().execute(async (tx) => {
       const created = await tx
         .insertInto('products')
-        .values({
-          sku,
-          name: p.name,
-          weight_g: p.weightG,
-          length_mm: p.lengthMm,
-          width_mm: p.widthMm,
-          height_mm: p.heightMm,
-          fragile: p.fragile,
-          zone: p.zone,
-          bin: p.bin,
-          price: p.price,
-        })
+        .values(productRow({ ...p, sku }))
         .onConflict((oc) => oc.column('sku').doNothing())
         .returning('sku')
         .executeTakeFirst()

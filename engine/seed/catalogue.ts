@@ -1,4 +1,5 @@
 import type { Executor } from '../db.ts'
+import { productRow } from '../warehouse/products.ts'
 import { STANDARD_BOXES } from '../warehouse/standard-boxes.ts'
 
 export { STANDARD_BOXES }
@@ -114,20 +115,7 @@ export const CATALOGUE: CatalogueProduct[] = Object.entries(ZONES).flatMap(([zon
 export async function seedCatalogue(db: Executor): Promise<{ inserted: number }> {
   const inserted = await db
     .insertInto('products')
-    .values(
-      CATALOGUE.map((p) => ({
-        sku: p.sku,
-        name: p.name,
-        weight_g: p.weightG,
-        length_mm: p.lengthMm,
-        width_mm: p.widthMm,
-        height_mm: p.heightMm,
-        fragile: p.fragile,
-        zone: p.zone,
-        bin: p.bin,
-        price: p.price,
-      })),
-    )
+    .values(CATALOGUE.map(productRow))
     .onConflict((oc) => oc.column('sku').doNothing())
     .returning('sku')
     .execute()

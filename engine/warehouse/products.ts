@@ -20,6 +20,35 @@ export interface ProductRow {
   reserved: number
 }
 
+export interface ProductInput {
+  sku: string
+  name: string
+  weightG: number
+  lengthMm: number
+  widthMm: number
+  heightMm: number
+  fragile: boolean
+  zone: string
+  bin: string
+  price: string
+}
+
+/** The products row for a product given as the API and the catalogue spell it. */
+export function productRow(p: ProductInput) {
+  return {
+    sku: p.sku,
+    name: p.name,
+    weight_g: p.weightG,
+    length_mm: p.lengthMm,
+    width_mm: p.widthMm,
+    height_mm: p.heightMm,
+    fragile: p.fragile,
+    zone: p.zone,
+    bin: p.bin,
+    price: p.price,
+  }
+}
+
 /** A product as the API shows it: camelCase, stock included, price a decimal string. */
 export function productJson(r: ProductRow) {
   return {
