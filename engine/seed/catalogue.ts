@@ -1,5 +1,5 @@
 import type { Executor } from '../db.ts'
-import { productRow } from '../warehouse/products.ts'
+import { type ProductInput, productRow } from '../warehouse/products.ts'
 import { STANDARD_BOXES } from '../warehouse/standard-boxes.ts'
 
 export { STANDARD_BOXES }
@@ -80,19 +80,8 @@ const ZONES: Record<string, Entry[]> = {
   ],
 }
 
-export interface CatalogueProduct {
-  sku: string
-  name: string
-  weightG: number
-  lengthMm: number
-  widthMm: number
-  heightMm: number
-  fragile: boolean
-  zone: string
-  bin: string
-  price: string
-  onHand: number
-}
+/** A catalogue entry: the product as the API takes it, plus its starting stock. */
+export type CatalogueProduct = ProductInput & { onHand: number }
 
 /** Bins are zone-aisle-shelf: products of a zone fill aisles of four shelves in order. */
 export const CATALOGUE: CatalogueProduct[] = Object.entries(ZONES).flatMap(([zone, entries]) =>

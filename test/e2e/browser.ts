@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeEach, expect } from 'vitest'
 import { execSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -96,4 +97,26 @@ export async function dragBetween(page: Page, from: string, to: string): Promise
   await page.mouse.move(a.x + a.width / 2 + 20, a.y + a.height / 2 + 5, { steps: 4 })
   await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 12 })
   await page.mouse.up()
+}
+
+/**
+ * The hooks every browser test file shares: close the browser and server after the file, save a
+ * screenshot named `<prefix>-<test>` when a test fails, and fail a test that logged console errors.
+ */
+export function browserTestHooks(prefix: string, current: () => { browser?: Browser; server?: { close(): Promise<void> } }) {
+  afterAll(async () => {
+    const { browser, server } = current()
+    await browser?.close()
+    await server?.close()
+  })
+  beforeEach(({ task, onTestFailed }) => {
+    onTestFailed(async () => {
+      const { browser } = current()
+      if (browser) await screenshot(browser.page, `${prefix}-${task.name}`)
+    })
+  })
+  afterEach(() => {
+    const errors = current().browser?.takeErrors() ?? []
+    expect(errors, 'console errors in the browser').toEqual([])
+  })
 }

@@ -1,5 +1,5 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest'
-import { type Browser, dragBetween, launch, screenshot } from './browser.ts'
+import { beforeAll, describe, expect, test } from 'vitest'
+import { type Browser, browserTestHooks, dragBetween, launch } from './browser.ts'
 import { type E2EServer, startServer } from './server.ts'
 
 // one server and one browser for the file: the tests build on each other like a person would
@@ -14,21 +14,7 @@ beforeAll(async () => {
   b = await launch()
 }, 120_000)
 
-afterAll(async () => {
-  await b?.close()
-  await server?.close()
-})
-
-beforeEach(({ task, onTestFailed }) => {
-  onTestFailed(async () => {
-    await screenshot(b.page, `canvas-${task.name}`)
-  })
-})
-
-afterEach(() => {
-  const errors = b.takeErrors()
-  expect(errors, 'console errors in the browser').toEqual([])
-})
+browserTestHooks('canvas', () => ({ browser: b, server }))
 
 /** Zoom to fit (Shift+F) with the canvas focused, so every handle is on screen. */
 async function fitView() {

@@ -1,6 +1,6 @@
 import fs from 'node:fs'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest'
-import { type Browser, launch, screenshot } from './browser.ts'
+import { beforeAll, describe, expect, test } from 'vitest'
+import { type Browser, browserTestHooks, launch, screenshot } from './browser.ts'
 import { sampleOrder } from './sample-order.ts'
 import { type E2EServer, startServer } from './server.ts'
 
@@ -60,21 +60,7 @@ beforeAll(async () => {
   await b.page.getByTestId('who').waitFor()
 }, 120_000)
 
-afterAll(async () => {
-  await b?.close()
-  await server?.close()
-})
-
-beforeEach(({ task, onTestFailed }) => {
-  onTestFailed(async () => {
-    await screenshot(b.page, `metrics-${task.name}`)
-  })
-})
-
-afterEach(() => {
-  const errors = b.takeErrors()
-  expect(errors, 'console errors in the browser').toEqual([])
-})
+browserTestHooks('metrics', () => ({ browser: b, server }))
 
 describe('canvas metrics mode', () => {
   test('shows the figures of each node and edge, as a heatmap and as a table', async () => {

@@ -1,5 +1,5 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest'
-import { type Browser, launch, screenshot } from './browser.ts'
+import { beforeAll, describe, expect, test } from 'vitest'
+import { type Browser, browserTestHooks, launch, screenshot } from './browser.ts'
 import { sampleOrder } from './sample-order.ts'
 import { type E2EServer, startServer } from './server.ts'
 
@@ -13,21 +13,7 @@ beforeAll(async () => {
   await b.page.getByTestId('who').waitFor()
 }, 120_000)
 
-afterAll(async () => {
-  await b?.close()
-  await server?.close()
-})
-
-beforeEach(({ task, onTestFailed }) => {
-  onTestFailed(async () => {
-    await screenshot(b.page, `screens-${task.name}`)
-  })
-})
-
-afterEach(() => {
-  const errors = b.takeErrors()
-  expect(errors, 'console errors in the browser').toEqual([])
-})
+browserTestHooks('screens', () => ({ browser: b, server }))
 
 describe('roles', () => {
   test('a merchant signs in with a token and gets the templates, not the flow editor', { timeout: 60_000 }, async (ctx) => {
