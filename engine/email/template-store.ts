@@ -52,6 +52,23 @@ export async function latestTemplate(db: Executor, key: string): Promise<StoredT
   return row && toStored(row)
 }
 
+let cache = { stamp: '', byKey: new Map<string, StoredTemplate | undefined>() }
+
+/**
+ * The live version of `key` from this process's cache, valid while `stamp` (the templates'
+ * count and newest save, read by the caller in its transaction) is unchanged: any save, in any
+ * process, changes it. An entry is read after some transaction saw its stamp, so it is never
+ * older than what that stamp describes.
+ */
+async function cachedLatestTemplate(db: Executor, key: string, stamp: string) {
+  if (cache.stamp !== stamp) cache = { stamp, byKey: new Map() }
+  const entries = cache.byKey
+  if (entries.has(key)) return entries.get(key)
+  const template = await latestTemplate(db, key)
+  entries.set(key, template)
+  return template
+}
+
 /** The live version of every template, by key. */
 export async function listTemplates(
   db: Executor,
@@ -110,8 +127,9 @@ export async function renderLatest(
   db: Executor,
   key: string,
   data: Record<string, unknown>,
+  stamp?: string,
 ): Promise<{ template: StoredTemplate; email: RenderedEmail } | undefined> {
-  const template = await latestTemplate(db, key)
+  const template = stamp === undefined ? await latestTemplate(db, key) : await cachedLatestTemplate(db, key, stamp)
   if (!template) return undefined
   return { template, email: renderTemplate(template, data) }
 }

@@ -9,10 +9,10 @@ import type { Order } from '../orders/order-model.ts'
 import type { RunnerDeps } from './deps.ts'
 import { type CompiledFlow, loadFlowVersion, nextEdges } from './flow-cache.ts'
 import { enqueueStep, enqueueSteps, enqueueWake, jobPriority } from './jobs.ts'
+import { commitJob, JobWrites } from './job-writes.ts'
 import { loadHead } from './load-head.ts'
-import { flushOrder, nodeContext } from './node-context.ts'
+import { nodeContext } from './node-context.ts'
 import { classify, retryDelayMs } from './retry-policy.ts'
-import { settleRun } from './run-state.ts'
 import { StepBuffer, type StepRow } from './step-buffer.ts'
 import { findWake } from './wake.ts'
 
@@ -23,22 +23,45 @@ interface WorkItem {
 
 /**
  * One job: run a pending step, or look at a waiting step again (`wake`). Steps that follow
- * without a wait run in the same transaction, each recorded as its own row with its own timings;
- * each sits in a savepoint so a failing step rolls back alone.
+ * without a wait run in the same transaction, each recorded as its own row with its own timings.
+ *
+ * A job first runs its chain without savepoints (they cost a round trip per step). If a step that
+ * writes throws, the whole transaction rolls back and the job runs again carefully: each step in
+ * its own savepoint, so the failing step rolls back alone and its error is handled (retry, error
+ * port or failed run). Outside calls are keyed by step visit, so running them twice is harmless.
  */
-export async function executeStepJob(db: Db, deps: RunnerDeps, stepId: number, mode: 'run' | 'wake'): Promise<void> {
+export async function executeStepJob(
+  db: Db,
+  deps: RunnerDeps,
+  stepId: number,
+  mode: 'run' | 'wake',
+): Promise<void> {
+  try {
+    await runJob(db, deps, stepId, mode, false)
+  } catch (error) {
+    if (!(error instanceof StepThrew)) throw error
+    await runJob(db, deps, stepId, mode, true)
+  }
+  faultPoint('after-step-commit')
+}
+
+/** A step threw in a chain running without savepoints: roll it all back, run it carefully. */
+class StepThrew extends Error {}
+
+async function runJob(db: Db, deps: RunnerDeps, stepId: number, mode: 'run' | 'wake', careful: boolean) {
   await db.transaction().execute(async (tx) => {
     const head = await loadHead(tx, stepId)
     if (!head || !['running', 'waiting'].includes(head.run.status)) return
     const { step, run, order } = head
     const flow = await loadFlowVersion(tx, run.flowId, run.flowVersion)
+    const writes = new JobWrites(head.openEvents)
     let first: WorkItem
     if (mode === 'run') {
       if (step.status !== 'pending') return // a duplicate job after a crash: the step already ran
       first = { step }
     } else {
       if (step.status !== 'waiting') return // the other of event/deadline already won
-      const wake = await findWake(tx, order.id, step.wait_events ?? [], step.wait_until, step.id, deps.clock)
+      const wake = findWake(writes, step.wait_events ?? [], step.wait_until, step.id, deps.clock)
       if (!wake) {
         // the event went to another wait; keep the deadline armed
         if (step.wait_until) await enqueueWake(tx, step.id, { runAt: step.wait_until })
@@ -46,27 +69,47 @@ export async function executeStepJob(db: Db, deps: RunnerDeps, stepId: number, m
       }
       first = { step, wake }
     }
-    const steps = new StepBuffer(tx, run.id, head.visits)
+    const steps = new StepBuffer(tx, run.id, head.visits, head.freeStepIds)
     steps.track(step)
-    const chain = new Chain(tx, deps, flow, steps, run.id, run.flowId, run.flowVersion, order)
+    const chain = new Chain(
+      tx,
+      deps,
+      flow,
+      steps,
+      writes,
+      { careful, templatesStamp: head.templatesStamp },
+      run.id,
+      run.flowId,
+      run.flowVersion,
+      order,
+    )
     await chain.execute(first)
-    await steps.flush()
-    if (chain.orderChanged) await flushOrder(tx, chain.order)
-    await settleRun(tx, run.id, order.id, chain.failure)
+    const all = steps.all()
+    await commitJob(tx, {
+      runId: run.id,
+      jobStepIds: all.map((r) => r.id),
+      dirtySteps: steps.dirty(),
+      jobStepStatuses: all.map((r) => r.status),
+      order: chain.order,
+      orderChanged: chain.orderChanged,
+      failure: chain.failure,
+      writes,
+    })
     faultPoint('before-step-commit')
   })
-  faultPoint('after-step-commit')
 }
 
 class Chain {
   failure: string | undefined
   orderChanged = false
-  private savepoint = false
+  private savepointOpen = false
   constructor(
     private tx: Tx,
     private deps: RunnerDeps,
     private flow: CompiledFlow,
     private steps: StepBuffer,
+    private writes: JobWrites,
+    private mode: { careful: boolean; templatesStamp: string },
     private runId: number,
     private flowId: string,
     private flowVersion: number,
@@ -96,42 +139,89 @@ class Chain {
     const def = node && getNodeType(node.type)
     const attempt = firstWake ? step.attempt : step.attempt + 1
     const startedAt = step.started_at ?? now()
-    if (!node || !def) return this.fail(step, attempt, startedAt, new Error(`node "${step.node_id}" is missing from the flow or its type is unknown`), true)
+    if (!node || !def)
+      return this.fail(
+        step,
+        attempt,
+        startedAt,
+        new Error(`node "${step.node_id}" is missing from the flow or its type is unknown`),
+        true,
+      )
     const parsed = def.config.safeParse(node.config)
-    if (!parsed.success) return this.fail(step, attempt, startedAt, new Error(`invalid config: ${parsed.error.message}`), true)
+    if (!parsed.success)
+      return this.fail(step, attempt, startedAt, new Error(`invalid config: ${parsed.error.message}`), true)
 
     let state = (step.state as Record<string, unknown> | null) ?? {}
     let wake = firstWake
     let result: NodeResult
-    const ref = { id: step.id, runId: this.runId, nodeId: step.node_id, visit: step.visit, attempt, flowId: this.flowId, flowVersion: this.flowVersion }
-    const before = { status: this.order.status, attributes: this.order.attributes, tags: this.order.tags, changed: this.orderChanged }
-    // Nodes that write nothing need no savepoint until the runner itself writes for them (an
-    // event consumed by a wait): before that, a throw leaves nothing to roll back.
-    let savepoint = false
-    const ensureSavepoint = async () => {
-      if (savepoint) return
-      // one round trip: the previous step's savepoint is kept by releasing it, this step's opens
-      await sql.raw(this.savepoint ? 'release savepoint orderflow_step; savepoint orderflow_step' : 'savepoint orderflow_step').execute(this.tx)
-      this.savepoint = savepoint = true
+    const ref = {
+      id: step.id,
+      runId: this.runId,
+      nodeId: step.node_id,
+      visit: step.visit,
+      attempt,
+      flowId: this.flowId,
+      flowVersion: this.flowVersion,
     }
-    if (!def.writesNothing) await ensureSavepoint()
+    const before = {
+      status: this.order.status,
+      attributes: this.order.attributes,
+      tags: this.order.tags,
+      changed: this.orderChanged,
+    }
+    // Careful mode puts each step that writes in a savepoint. Nodes that write nothing need none:
+    // what the runner keeps for them (emails, consumed events) is in memory, dropped on failure.
+    const savepoint = this.mode.careful && !def.writesNothing
+    if (savepoint) {
+      // one round trip: the previous step's savepoint is kept by releasing it, this step's opens
+      await sql
+        .raw(
+          this.savepointOpen
+            ? 'release savepoint orderflow_step; savepoint orderflow_step'
+            : 'savepoint orderflow_step',
+        )
+        .execute(this.tx)
+      this.savepointOpen = true
+    }
     try {
       for (let round = 0; ; round++) {
-        const ctx = nodeContext(this.tx, this.deps, ref, this.order, wake, state, () => (this.orderChanged = true))
-        if (def.writesNothing) ctx.sendEmail = async () => {
-          throw new Error(`node type "${def.type}" is marked writesNothing but sent an email; remove the flag`)
-        }
+        const job = { writes: this.writes, templatesStamp: this.mode.templatesStamp }
+        const ctx = nodeContext(
+          this.tx,
+          this.deps,
+          ref,
+          this.order,
+          wake,
+          state,
+          () => (this.orderChanged = true),
+          job,
+        )
+        if (def.writesNothing)
+          ctx.sendEmail = async () => {
+            throw new Error(
+              `node type "${def.type}" is marked writesNothing but sent an email; remove the flag`,
+            )
+          }
         result = await def.run(parsed.data, ctx)
         if (!('wait' in result)) break
         state = result.state ?? state
         // an event that arrived before the run got here, or a deadline already past, ends the wait now
-        await ensureSavepoint()
-        const immediate = await findWake(this.tx, this.order.id, result.wait.events ?? [], result.wait.until ?? null, step.id, this.deps.clock)
+        const immediate = findWake(
+          this.writes,
+          result.wait.events ?? [],
+          result.wait.until ?? null,
+          step.id,
+          this.deps.clock,
+        )
         if (!immediate || round > 20) break
         wake = immediate
       }
     } catch (error) {
+      // a step that may have written, without a savepoint to go back to: start the job again carefully
+      if (!def.writesNothing && !this.mode.careful)
+        throw new StepThrew(`step ${step.id} threw; running the job again with savepoints`, { cause: error })
       if (savepoint) await sql.raw('rollback to savepoint orderflow_step').execute(this.tx)
+      this.writes.dropStep(step.id)
       // drop the in-memory order changes of the failed try, as the rollback dropped its writes
       Object.assign(this.order, { status: before.status, attributes: before.attributes, tags: before.tags })
       this.orderChanged = before.changed
@@ -149,14 +239,34 @@ class Chain {
         state,
         error: null,
       })
-      if (result.wait.until) await enqueueWake(this.tx, step.id, { runAt: result.wait.until, priority: jobPriority(this.order.attributes) })
+      if (result.wait.until)
+        await enqueueWake(this.tx, step.id, {
+          runAt: result.wait.until,
+          priority: jobPriority(this.order.attributes),
+        })
       return []
     }
     const port = 'port' in result ? result.port : null
     if (port !== null && !portsOf(def, node.config).includes(port)) {
-      return this.fail(step, attempt, startedAt, new Error(`the node returned output "${port}", which it does not declare`), true)
+      return this.fail(
+        step,
+        attempt,
+        startedAt,
+        new Error(`the node returned output "${port}", which it does not declare`),
+        true,
+      )
     }
-    this.steps.update(step.id, { status: 'completed', attempt, port, output: result.output ?? {}, error: null, started_at: startedAt, finished_at: now(), wait_events: null, wait_until: null })
+    this.steps.update(step.id, {
+      status: 'completed',
+      attempt,
+      port,
+      output: result.output ?? {},
+      error: null,
+      started_at: startedAt,
+      finished_at: now(),
+      wait_events: null,
+      wait_until: null,
+    })
     return port === null ? [] : this.follow(step.node_id, port)
   }
 
@@ -168,24 +278,38 @@ class Chain {
 
   private targets(nodeId: string, port: string) {
     const seen = new Map<string, string>()
-    for (const edge of nextEdges(this.flow, nodeId, port)) seen.set(edge.target, this.flow.nodes.get(edge.target)!.type)
+    for (const edge of nextEdges(this.flow, nodeId, port))
+      seen.set(edge.target, this.flow.nodes.get(edge.target)!.type)
     return [...seen].map(([id, type]) => ({ nodeId: id, nodeType: type }))
   }
 
-  private async fail(step: StepRow, attempt: number, startedAt: Date, error: unknown, permanent: boolean, waiting = false): Promise<StepRow[]> {
+  private async fail(
+    step: StepRow,
+    attempt: number,
+    startedAt: Date,
+    error: unknown,
+    permanent: boolean,
+    waiting = false,
+  ): Promise<StepRow[]> {
     const message = error instanceof Error ? error.message : String(error)
     const kind = permanent ? 'permanent' : classify(error, attempt, this.deps.maxAttempts)
     const priority = jobPriority(this.order.attributes)
     if (kind === 'transient') {
       const runAt = new Date(Date.now() + retryDelayMs(error, attempt, this.deps.retryBaseMs))
-      this.deps.log.warn({ stepId: step.id, nodeId: step.node_id, attempt, err: message }, 'step failed; retrying')
+      this.deps.log.warn(
+        { stepId: step.id, nodeId: step.node_id, attempt, err: message },
+        'step failed; retrying',
+      )
       this.steps.update(step.id, { attempt, error: message, started_at: startedAt })
       // a waiting step keeps waiting and is looked at again; a pending one runs again
       if (waiting) await enqueueWake(this.tx, step.id, { runAt, priority })
       else await enqueueStep(this.tx, step.id, { runAt, priority })
       return []
     }
-    this.deps.log.error({ stepId: step.id, nodeId: step.node_id, attempt, err: message }, 'step failed permanently')
+    this.deps.log.error(
+      { stepId: step.id, nodeId: step.node_id, attempt, err: message },
+      'step failed permanently',
+    )
     const next = this.targets(step.node_id, ERROR_PORT)
     if (next.length === 0) this.failure = `Node "${step.node_id}" failed: ${message}`
     this.steps.update(step.id, {

@@ -11,7 +11,23 @@ export interface Head {
   order: Order
   /** highest visit per node of the run */
   visits: Map<string, number>
+  /** the order's events no wait has consumed yet, oldest first (no new ones while the lock is held) */
+  openEvents: OpenEventRow[]
+  /** step ids reserved from the sequence for the steps this job creates */
+  freeStepIds: number[]
+  /** changes whenever a template version is saved: the key of the process's template cache */
+  templatesStamp: string
 }
+
+export interface OpenEventRow {
+  id: number
+  type: string
+  data: Record<string, unknown>
+  created_at: Date
+}
+
+/** Step ids a job reserves up front: the default flow's longest chain creates 11 steps. */
+const RESERVED_STEP_IDS = 16
 
 /**
  * The step, its run and its order (with lines) in one round trip, locking the order row. That
@@ -44,7 +60,12 @@ export async function loadHead(tx: Tx, stepId: number): Promise<Head | undefined
     select s.status, s.attempt, s.port, s.output, s.state, s.error, s.wait_events, s.wait_until,
       s.started_at, s.waiting_since, s.finished_at, r.status as run_status,
       (select coalesce(json_object_agg(v.node_id, v.visit), '{}') from
-        (select node_id, max(visit) as visit from steps where run_id = r.id group by node_id) v) as visits
+        (select node_id, max(visit) as visit from steps where run_id = r.id group by node_id) v) as visits,
+      (select coalesce(json_agg(json_build_object('id', e.id, 'type', e.type, 'data', e.data,
+          'created_at', e.created_at) order by e.id), '[]')
+        from events e where e.order_id = r.order_id and e.consumed_by_step is null) as open_events,
+      (select array_agg(nextval('steps_id_seq')) from generate_series(1, ${RESERVED_STEP_IDS})) as free_ids,
+      (select count(*) || ':' || coalesce(max(created_at)::text, '') from email_templates) as templates_stamp
     from steps s join runs r on r.id = s.run_id where s.id = ${stepId}`.execute(tx)
   const row = { ...first, ...fresh.rows[0] }
   return {
@@ -70,5 +91,11 @@ export async function loadHead(tx: Tx, stepId: number): Promise<Head | undefined
     run: { id: row.run_id, flowId: row.flow_id, flowVersion: row.flow_version, status: row.run_status },
     order: orderFromRow({ ...row, id: row.order_id, status: row.order_status } as never, row.lines),
     visits: new Map(Object.entries(row.visits as Record<string, number>)),
+    openEvents: (row.open_events as (OpenEventRow & { created_at: string })[]).map((e) => ({
+      ...e,
+      created_at: new Date(e.created_at),
+    })),
+    freeStepIds: (row.free_ids as (string | number)[]).map(Number),
+    templatesStamp: row.templates_stamp as string,
   }
 }

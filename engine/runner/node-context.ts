@@ -1,8 +1,9 @@
 import type { Tx } from '../db.ts'
-import { queueEmail } from '../email/outbox.ts'
+import { renderOutboxEmail } from '../email/outbox.ts'
 import type { NodeContext, WakeEvent } from '../node-contract.ts'
 import type { Order } from '../orders/order-model.ts'
 import type { RunnerDeps } from './deps.ts'
+import type { JobWrites } from './job-writes.ts'
 
 export interface StepRef {
   id: number
@@ -16,8 +17,8 @@ export interface StepRef {
 
 /**
  * Builds the `ctx` a node's run() receives; every write goes through the step's transaction.
- * Order status and attributes change in memory (`markDirty`) and are written once per job by the
- * runner, which holds the order's row lock the whole time.
+ * Order status and attributes change in memory (`markDirty`), emails go to the job's buffer; the
+ * runner writes both once per job (commitJob), holding the order's row lock the whole time.
  */
 export function nodeContext(
   tx: Tx,
@@ -27,6 +28,7 @@ export function nodeContext(
   wake: NodeContext['wake'],
   state: Record<string, unknown>,
   markDirty: () => void,
+  job: { writes: JobWrites; templatesStamp: string },
 ): NodeContext {
   // Stable across retries even when the job's transaction rolled back and the step row got a
   // new id: the visit number is recomputed the same way, so the same outside call keeps its key.
@@ -48,16 +50,22 @@ export function nodeContext(
       order.status = status
       markDirty()
     },
+    // rendered now (a broken template fails this step), written with the job's other writes
     async sendEmail(template, opts = {}) {
-      await queueEmail(tx, {
-        key: `${key}:${template}`,
-        orderId: order.id,
-        stepId: step.id,
-        template,
-        to: opts.to ?? order.customer.email,
-        order,
-        extra: opts.data ?? {},
-      })
+      const row = await renderOutboxEmail(
+        tx,
+        {
+          key: `${key}:${template}`,
+          orderId: order.id,
+          stepId: step.id,
+          template,
+          to: opts.to ?? order.customer.email,
+          order,
+          extra: opts.data ?? {},
+        },
+        job.templatesStamp,
+      )
+      job.writes.addEmail(row)
     },
     rules: deps.rules,
     services: deps.services,
@@ -66,15 +74,11 @@ export function nodeContext(
   }
 }
 
-export function toWakeEvent(row: { id: number; type: string; data: Record<string, unknown>; created_at: Date }): WakeEvent {
+export function toWakeEvent(row: {
+  id: number
+  type: string
+  data: Record<string, unknown>
+  created_at: Date
+}): WakeEvent {
   return { id: row.id, type: row.type, data: row.data, createdAt: row.created_at }
-}
-
-/** Writes the in-memory order changes of a job in one statement. */
-export async function flushOrder(tx: Tx, order: Order) {
-  await tx
-    .updateTable('orders')
-    .set({ status: order.status, attributes: JSON.stringify(order.attributes), tags: order.tags, updated_at: new Date() })
-    .where('id', '=', order.id)
-    .execute()
 }

@@ -7,20 +7,21 @@ export type StepRow = Selectable<StepsTable>
 
 /**
  * The step rows a job touches, kept in memory and written in one statement when the job's
- * transaction ends: one round trip for a chain of steps instead of one or two per step. New
+ * transaction ends (commitJob): one round trip for a chain of steps instead of one or two per step. New
  * steps get their ids up front (from the sequence, a few at a time) because a step's id is its
  * idempotency key while it runs. References to steps from events, emails and reservations are
  * checked at commit (migrations/0003), so they may name a step written later in the job.
  */
 export class StepBuffer {
   private rows = new Map<number, { row: StepRow; dirty: boolean }>()
-  private freeIds: number[] = []
 
   constructor(
     private tx: Tx,
     private runId: number,
     /** highest visit per node in the run so far */
     private visits: Map<string, number>,
+    /** ids reserved for this job already (by the head query) */
+    private freeIds: number[] = [],
   ) {}
 
   /** A step that exists in the database already. */
@@ -32,7 +33,9 @@ export class StepBuffer {
   /** A new pending step for the next visit of the node. */
   async create(nodeId: string, nodeType: string): Promise<StepRow> {
     if (this.freeIds.length === 0) {
-      const { rows } = await sql<{ id: number }>`select nextval('steps_id_seq')::bigint as id from generate_series(1, 16)`.execute(this.tx)
+      const { rows } = await sql<{
+        id: number
+      }>`select nextval('steps_id_seq')::bigint as id from generate_series(1, 16)`.execute(this.tx)
       this.freeIds = rows.map((r) => Number(r.id))
     }
     const visit = (this.visits.get(nodeId) ?? 0) + 1
@@ -67,23 +70,13 @@ export class StepBuffer {
     entry.dirty = true
   }
 
-  /** Writes every new or changed step in one statement. */
-  async flush() {
-    const dirty = [...this.rows.values()].filter((e) => e.dirty).map((e) => e.row)
-    if (dirty.length === 0) return
-    await sql`
-      insert into steps (id, run_id, node_id, node_type, visit, status, attempt, port, output, state, error,
-        wait_events, wait_until, created_at, started_at, waiting_since, finished_at)
-      select id, run_id, node_id, node_type, visit, status, attempt, port, output, state, error,
-        wait_events, wait_until, created_at, started_at, waiting_since, finished_at
-      from jsonb_to_recordset(${JSON.stringify(dirty)}::jsonb) as t(id bigint, run_id bigint, node_id text,
-        node_type text, visit int, status text, attempt int, port text, output jsonb, state jsonb, error text,
-        wait_events text[], wait_until timestamptz, created_at timestamptz, started_at timestamptz,
-        waiting_since timestamptz, finished_at timestamptz)
-      on conflict (id) do update set status = excluded.status, attempt = excluded.attempt, port = excluded.port,
-        output = excluded.output, state = excluded.state, error = excluded.error, wait_events = excluded.wait_events,
-        wait_until = excluded.wait_until, started_at = excluded.started_at, waiting_since = excluded.waiting_since,
-        finished_at = excluded.finished_at`.execute(this.tx)
-    for (const e of this.rows.values()) e.dirty = false
+  /** Every step row the job touched. */
+  all(): StepRow[] {
+    return [...this.rows.values()].map((e) => e.row)
+  }
+
+  /** The new or changed rows, for the job's one write (commitJob). */
+  dirty(): StepRow[] {
+    return [...this.rows.values()].filter((e) => e.dirty).map((e) => e.row)
   }
 }
