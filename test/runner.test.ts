@@ -129,6 +129,28 @@ describe('runner', () => {
     expect(d.order.status).toBe('needs_attention')
   })
 
+  it('rolls back only the failing step: the chain before it keeps its writes once, the failed step leaves none', async () => {
+    // the chain first runs without savepoints; the throw makes the job run again step by step
+    await publish('write-fail', {
+      nodes: [n('in', 'receive'), n('mail', 'send-email', { template: 'order-confirmation' }), n('bad', 'test-write-then-fail'), n('end', 'end'), n('oops', 'end', { status: 'needs_attention' })],
+      edges: [e('in', 'next', 'mail'), e('mail', 'sent', 'bad'), e('bad', 'ok', 'end'), e('bad', 'error', 'oops')],
+    })
+    const id = await order('write-fail')
+    const d = await runStatus(id, 'completed')
+    expect(d.steps.map((s: any) => [s.nodeId, s.status, s.port])).toEqual([
+      ['in', 'completed', 'next'],
+      ['mail', 'completed', 'sent'],
+      ['bad', 'failed', 'error'],
+      ['oops', 'completed', null],
+    ])
+    expect(d.steps[2].error).toContain('written, then failed')
+    const emails = (await h.api('GET', `/api/emails?orderId=${id}`)).body.emails
+    expect(emails.map((m: any) => m.template)).toEqual(['order-confirmation'])
+    const written = await h.db.selectFrom('events').select('id').where('order_id', '=', id).where('type', '=', 'test-written').execute()
+    expect(written).toHaveLength(0)
+    expect(d.order.status).toBe('needs_attention')
+  })
+
   it('fails the run visibly without an error port, and retry resumes it from the failed step', async () => {
     await publish('uncaught', { nodes: [n('in', 'receive'), n('call', 'test-flaky'), n('end', 'end')], edges: [e('in', 'next', 'call'), e('call', 'ok', 'end')] })
     const body = sampleOrder({ flowId: 'uncaught' })

@@ -25,8 +25,24 @@ const flaky = defineNode({
   },
 })
 
+/** Writes a row and queues an email, then fails permanently: its writes must roll back alone. */
+const writeThenFail = defineNode({
+  type: 'test-write-then-fail',
+  title: 'Write then fail (test)',
+  description: 'Writes, then fails on purpose, for tests.',
+  category: 'Test',
+  icon: 'bug',
+  ports: ['ok'],
+  config: z.object({}),
+  async run(_config, ctx) {
+    await ctx.tx.insertInto('events').values({ order_id: ctx.order.id, type: 'test-written', data: '{}', source: 'test' }).execute()
+    await ctx.sendEmail('shipped', { data: { tracking: { number: 'T1', url: 'https://example.com/t/T1', carrier: 'test', service: 'standard' } } })
+    throw new StepFailed('written, then failed')
+  },
+})
+
 export function registerTestNodes() {
-  if (!getNodeType(flaky.type)) registerNodeType(flaky as NodeDefinition)
+  for (const node of [flaky, writeThenFail]) if (!getNodeType(node.type)) registerNodeType(node as NodeDefinition)
   registerSlowNode()
 }
 
