@@ -4,9 +4,10 @@ import { defineNode, type NodeContext } from '../engine/node-contract.ts'
 import { refundOrder } from '../engine/warehouse/refund-order.ts'
 import {
   type LineReservation,
-  outstandingLines,
   releaseReservations,
+  remainingLines,
   reserveStock,
+  stockPosition,
 } from '../engine/warehouse/reserve-stock.ts'
 
 const DAY = 86_400_000
@@ -50,27 +51,26 @@ export const checkStock = defineNode({
   }),
   async run(config, ctx) {
     const { order, tx } = ctx
-    const wanted = await outstandingLines(tx, order.id, order.lines)
+    const position = await stockPosition(tx, order.id)
+    const wanted = remainingLines(order.lines, position.held)
     // a partial shipment takes what there is of a SKU; the others keep a SKU whole or not at all
     const result = await reserveStock(tx, order.id, wanted, {
       stepId: ctx.step.id,
       partial: config.onShortage === 'partial',
     })
     const short = shortBySku(result.lines)
-    const fulfilled = await tx
-      .updateTable('backorders')
-      .set({ status: 'fulfilled', closed_at: ctx.clock.now() })
-      .where('order_id', '=', order.id)
-      .where('status', '=', 'open')
-      .where('sku', 'not in', short.length ? short.map((s) => s.sku) : [''])
-      .returning('sku')
-      .execute()
-    const held = await tx
-      .selectFrom('reservations')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('order_id', '=', order.id)
-      .where('status', '=', 'reserved')
-      .executeTakeFirstOrThrow()
+    const fulfilled =
+      position.openBackorders === 0
+        ? []
+        : await tx
+            .updateTable('backorders')
+            .set({ status: 'fulfilled', closed_at: ctx.clock.now() })
+            .where('order_id', '=', order.id)
+            .where('status', '=', 'open')
+            .where('sku', 'not in', short.length ? short.map((s) => s.sku) : [''])
+            .returning('sku')
+            .execute()
+    const holdsSome = position.openReservations > 0 || result.lines.some((l) => l.reserved > 0)
     const output = {
       reserved: result.lines.filter((l) => l.reserved > 0),
       short,
@@ -78,7 +78,7 @@ export const checkStock = defineNode({
     }
     if (short.length === 0) return { port: 'inStock', output }
     const effect = await handleShortage(config, ctx, short)
-    return { port: shortagePort(config.onShortage, Number(held.n) > 0), output: { ...output, ...effect } }
+    return { port: shortagePort(config.onShortage, holdsSome), output: { ...output, ...effect } }
   },
 })
 

@@ -1,11 +1,11 @@
+import { sql } from 'kysely'
 import { z } from 'zod'
+import type { Tx } from '../engine/db.ts'
 import { defineNode } from '../engine/node-contract.ts'
 import { StepFailed } from '../engine/errors.ts'
 import { chooseBoxes, PackingError } from '../engine/warehouse/boxes.ts'
-import { pickedForOrder } from '../engine/warehouse/confirm-pick.ts'
 import { choosePackaging, PACKAGING_MATERIALS, packingSlip } from '../engine/warehouse/packaging.ts'
-import { packItems } from '../engine/warehouse/products.ts'
-import { sumBySku } from '../engine/warehouse/reserve-stock.ts'
+import { toPackItem } from '../engine/warehouse/products.ts'
 import { STANDARD_BOXES } from '../engine/warehouse/standard-boxes.ts'
 
 const box = z.object({
@@ -56,14 +56,7 @@ export const pack = defineNode({
   async run(config, ctx) {
     const { order, tx } = ctx
     if (ctx.wake?.event) return { port: 'packed', output: ctx.state }
-    const held = await tx
-      .selectFrom('reservations')
-      .select(['sku', 'quantity'])
-      .where('order_id', '=', order.id)
-      .where('status', '=', 'reserved')
-      .execute()
-    const expected = new Map(sumBySku(held))
-    const picked = await pickedForOrder(tx, order.id)
+    const { expected, picked, products } = await packingFacts(tx, order.id)
     // a flow without a pick node has nothing to verify against: the reservation is the truth
     if (picked.size > 0) {
       const differences = [...new Set([...expected.keys(), ...picked.keys()])]
@@ -95,10 +88,7 @@ export const pack = defineNode({
       throw new StepFailed(
         `Order ${order.id} holds no reserved stock to pack; route it through check-stock first.`,
       )
-    const items = await packItems(
-      tx,
-      [...expected].map(([sku, quantity]) => ({ sku, quantity })),
-    )
+    const items = [...expected].map(([sku, quantity]) => toPackItem({ sku, quantity }, products.get(sku)))
     let parcels: ReturnType<typeof chooseBoxes>
     try {
       parcels = chooseBoxes(items, config.boxes)
@@ -135,3 +125,39 @@ export const pack = defineNode({
     return { port: 'packed', output: result }
   },
 })
+
+/**
+ * In one query: the units the order holds (reserved), the units picked for it and not yet packed
+ * (only SKUs with a picked line), and the catalogue dimensions of the SKUs it holds.
+ */
+async function packingFacts(tx: Tx, orderId: number) {
+  const { rows } = await sql<{
+    sku: string
+    reserved: number | null
+    picked: number | null
+    length_mm: number
+    width_mm: number
+    height_mm: number
+    weight_g: number
+    fragile: boolean
+    in_catalogue: boolean
+  }>`
+    with held as (
+      select sku, sum(quantity)::int as quantity from reservations
+      where order_id = ${orderId} and status = 'reserved' group by sku
+    ),
+    picked as (
+      select sku, sum(picked_quantity)::int as quantity from pick_list_lines
+      where order_id = ${orderId} and packed_at is null and picked_quantity is not null group by sku
+    )
+    select coalesce(h.sku, k.sku) as sku, h.quantity as reserved, k.quantity as picked,
+      p.length_mm, p.width_mm, p.height_mm, p.weight_g, p.fragile, p.sku is not null as in_catalogue
+    from held h full join picked k on k.sku = h.sku
+    left join products p on p.sku = coalesce(h.sku, k.sku)
+    order by 1`.execute(tx)
+  return {
+    expected: new Map(rows.filter((r) => r.reserved !== null).map((r) => [r.sku, r.reserved!])),
+    picked: new Map(rows.filter((r) => r.picked !== null).map((r) => [r.sku, r.picked!])),
+    products: new Map(rows.filter((r) => r.in_catalogue).map((r) => [r.sku, r])),
+  }
+}

@@ -1,14 +1,17 @@
 import { z } from 'zod'
 import { defineNode } from '../engine/node-contract.ts'
-import { confirmPick, expectedScan } from '../engine/warehouse/confirm-pick.ts'
+import { sql } from 'kysely'
+import type { Tx } from '../engine/db.ts'
+import { confirmExactPick } from '../engine/warehouse/confirm-pick.ts'
 import { notifyPicked } from '../engine/warehouse/notify.ts'
 import {
-  addToPickLists,
+  assertInCatalogue,
+  type BinnedLine,
   orderPickState,
   pickPriority,
+  placeOnLists,
   releaseDueLists,
 } from '../engine/warehouse/pick-lists.ts'
-import { type StockLine, sumBySku } from '../engine/warehouse/reserve-stock.ts'
 
 const MINUTE = 60_000
 
@@ -71,11 +74,12 @@ export const pick = defineNode({
     const { order, tx } = ctx
     const now = ctx.clock.now()
     let pickListIds = Array.isArray(ctx.state.pickListIds) ? (ctx.state.pickListIds as number[]) : undefined
+    let listsDue = true
     if (!pickListIds) {
       const lines = await unpickedUnits(ctx.tx, order.id)
       if (lines.length === 0)
         return { port: 'picked', output: { pickListIds: [], note: 'nothing reserved to pick' } }
-      const assigned = await addToPickLists(tx, order.id, lines, {
+      const assigned = await placeOnLists(tx, order.id, lines, {
         strategy: config.strategy,
         now,
         priority: pickPriority(order.attributes),
@@ -87,25 +91,30 @@ export const pick = defineNode({
             : { everyMinutes: config.waveEveryMinutes },
       })
       pickListIds = assigned.pickListIds
+      listsDue = assigned.releaseAt !== null && assigned.releaseAt <= now
       await ctx.setStatus('picking')
     }
     // only this order's lists: releasing every due list would lock other orders' lists and
     // serialise concurrent pick steps; each order releases its own at its release time
-    await releaseDueLists(tx, now, pickListIds)
-    if (config.autoConfirm) {
-      for (const list of (await orderPickState(tx, order.id)).lists) {
+    if (listsDue) await releaseDueLists(tx, now, pickListIds)
+    const { lists, allPicked: pickedBefore } = await orderPickState(tx, order.id)
+    let allPicked = pickedBefore
+    if (config.autoConfirm && lists.some((l) => l.status === 'released')) {
+      let raced = false
+      for (const list of lists) {
         if (list.status !== 'released') continue
-        const confirmed = await confirmPick(tx, list.id, await expectedScan(tx, list.id), now)
-        // the other orders on a batch list hear it now rather than at their next poll
-        await notifyPicked(
-          tx,
-          confirmed.completedOrders.filter((id) => id !== order.id),
-          list.id,
-        )
+        const confirmed = await confirmExactPick(tx, list.id, now)
+        if (!confirmed) raced = true
+        else {
+          list.status = 'picked'
+          // the other orders on a batch list hear it now rather than at their next poll
+          await notifyPicked(tx, confirmed.completedOrders.filter((id) => id !== order.id), list.id)
+        }
       }
+      // a list confirmed by someone else meanwhile: ask the database where the order stands
+      allPicked = raced ? (await orderPickState(tx, order.id)).allPicked : lists.every((l) => l.status === 'picked')
     }
-    const state = await orderPickState(tx, order.id)
-    if (state.allPicked) return { port: 'picked', output: { pickListIds } }
+    if (allPicked) return { port: 'picked', output: { pickListIds } }
     const open = await tx
       .selectFrom('pick_lists')
       .select((eb) => eb.fn.min('release_at').as('at'))
@@ -121,28 +130,20 @@ export const pick = defineNode({
   },
 })
 
-/** Reserved units not yet on an unpacked pick line: what this visit has to pick. */
-async function unpickedUnits(
-  tx: Parameters<typeof orderPickState>[0],
-  orderId: number,
-): Promise<StockLine[]> {
-  const reserved = await tx
-    .selectFrom('reservations')
-    .select(['sku', 'quantity'])
-    .where('order_id', '=', orderId)
-    .where('status', '=', 'reserved')
-    .execute()
-  const onLists = new Map(
-    sumBySku(
-      await tx
-        .selectFrom('pick_list_lines')
-        .select(['sku', 'quantity'])
-        .where('order_id', '=', orderId)
-        .where('packed_at', 'is', null)
-        .execute(),
-    ),
-  )
-  return sumBySku(reserved)
-    .map(([sku, quantity]) => ({ sku, quantity: quantity - (onLists.get(sku) ?? 0) }))
-    .filter((l) => l.quantity > 0)
+/**
+ * Reserved units not yet on an unpacked pick line, with their bins: what this visit has to pick.
+ * One query; a SKU missing from the catalogue fails the step.
+ */
+async function unpickedUnits(tx: Tx, orderId: number): Promise<BinnedLine[]> {
+  const { rows } = await sql<{ sku: string; quantity: number; zone: string | null; bin: string | null }>`
+    select r.sku, r.quantity - coalesce(l.quantity, 0) as quantity, p.zone, p.bin
+    from (select sku, sum(quantity)::int as quantity from reservations
+          where order_id = ${orderId} and status = 'reserved' group by sku) r
+    left join (select sku, sum(quantity)::int as quantity from pick_list_lines
+          where order_id = ${orderId} and packed_at is null group by sku) l on l.sku = r.sku
+    left join products p on p.sku = r.sku
+    where r.quantity > coalesce(l.quantity, 0)
+    order by r.sku`.execute(tx)
+  assertInCatalogue(rows.filter((r) => r.zone === null).map((r) => r.sku))
+  return rows.map((r) => ({ sku: r.sku, quantity: r.quantity, zone: r.zone!, bin: r.bin! }))
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { Tx } from '../db.ts'
 import { ApiError, notFound } from '../errors.ts'
 import { type StockLine, sumBySku } from './reserve-stock.ts'
@@ -124,6 +125,39 @@ export async function confirmPick(
           .execute()
   const waiting = new Set(pending.map((p) => p.order_id))
   return { pickListId, errors, orderIds, completedOrders: orderIds.filter((id) => !waiting.has(id)) }
+}
+
+/**
+ * confirmPick with a scan of exactly what the list asks for (auto-confirm): every line picked in
+ * full, so no errors. One statement instead of confirmPick's five and more; the same result.
+ * Returns undefined when the list is no longer `released` (someone confirmed it meanwhile).
+ */
+export async function confirmExactPick(
+  tx: Tx,
+  pickListId: number,
+  now: Date,
+): Promise<Pick<PickConfirmation, 'orderIds' | 'completedOrders'> | undefined> {
+  const { rows } = await sql<{ order_id: number | null; waiting: boolean }>`
+    with list as (
+      update pick_lists set status = 'picked', picked_at = ${now}
+      where id = ${pickListId} and status = 'released'
+      returning id
+    ),
+    picked as (
+      update pick_list_lines set picked_quantity = quantity
+      where pick_list_id in (select id from list)
+      returning order_id
+    ),
+    orders as (select distinct order_id from picked)
+    -- this statement's snapshot still sees this list released: look only at the others
+    select list.id, o.order_id, exists (
+        select 1 from pick_list_lines pl join pick_lists p on p.id = pl.pick_list_id
+        where pl.order_id = o.order_id and pl.packed_at is null and p.status <> 'picked' and p.id <> list.id
+      ) as waiting
+    from list left join orders o on true`.execute(tx)
+  if (rows.length === 0) return undefined
+  const orders = (rows.filter((r) => r.order_id !== null) as { order_id: number; waiting: boolean }[]).sort((a, b) => a.order_id - b.order_id)
+  return { orderIds: orders.map((r) => r.order_id), completedOrders: orders.filter((r) => !r.waiting).map((r) => r.order_id) }
 }
 
 /** A confirmation that scans exactly what the list asks for: auto-confirm for demos and simulation. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDb } from '../../test/test-db.ts'
 import type { Tx } from '../db.ts'
-import { confirmPick, expectedScan, pickedForOrder } from './confirm-pick.ts'
+import { confirmExactPick, confirmPick, expectedScan, pickedForOrder } from './confirm-pick.ts'
 import {
   addToPickLists,
   nextPickList,
@@ -211,5 +211,34 @@ describe('pick lists', () => {
     expect(Object.fromEntries(await tx((x) => pickedForOrder(x, order.id)))).toEqual({ 'P-A1': 1, 'P-B1': 1 })
     await expect(tx((x) => confirmPick(x, id, [], t0))).rejects.toThrow(/already confirmed/)
     await expect(tx((x) => confirmPick(x, 999999, [], t0))).rejects.toThrow(/does not exist/)
+  })
+  it('confirmExactPick leaves a list exactly as confirmPick with the expected scan does', async () => {
+    // two identical set-ups: zone lists where order 2 also waits on a second zone
+    async function setUp(priority: number) {
+      const opts = { strategy: 'zone' as const, batchSize: 2, priority }
+      const o1 = await place([{ sku: 'P-A1', quantity: 2 }], opts)
+      const o2 = await place([{ sku: 'P-A2', quantity: 1 }, { sku: 'P-B1', quantity: 1 }], opts)
+      const listA = o1.pickListIds[0]!
+      expect(await status(listA)).toBe('released')
+      return { listA, orders: [o1.order.id, o2.order.id] }
+    }
+    const lines = (listId: number) =>
+      t.db.selectFrom('pick_list_lines').select(['sku', 'quantity', 'picked_quantity']).where('pick_list_id', '=', listId).orderBy('id').execute()
+    const errors = (listId: number) => t.db.selectFrom('pick_errors').select('id').where('pick_list_id', '=', listId).execute()
+
+    const a = await setUp(-1)
+    const full = await tx(async (x) => confirmPick(x, a.listA, await expectedScan(x, a.listA), t0))
+    const b = await setUp(-2)
+    const exact = await tx((x) => confirmExactPick(x, b.listA, t0))
+
+    expect(full.errors).toEqual([])
+    expect(full.orderIds).toEqual(a.orders)
+    expect(full.completedOrders).toEqual([a.orders[0]])
+    expect(exact).toEqual({ orderIds: b.orders, completedOrders: [b.orders[0]] })
+    expect(await status(b.listA)).toBe(await status(a.listA))
+    expect(await lines(b.listA)).toEqual(await lines(a.listA))
+    expect(await errors(b.listA)).toEqual(await errors(a.listA))
+    // a second confirmation finds the list picked already
+    expect(await tx((x) => confirmExactPick(x, b.listA, t0))).toBeUndefined()
   })
 })

@@ -31,6 +31,12 @@ export interface Assignment {
   releaseAt: Date | null
 }
 
+/** A line with the bin it is picked from. */
+export interface BinnedLine extends StockLine {
+  zone: string
+  bin: string
+}
+
 /**
  * Puts an order's lines on pick lists by strategy. single: one list, released now. batch: the
  * open batch of the same priority, released at N orders or T minutes. zone: the same per zone
@@ -50,15 +56,31 @@ export async function addToPickLists(
     .where('sku', 'in', lines.length > 0 ? lines.map((l) => l.sku) : [''])
     .execute()
   const bySku = new Map(products.map((p) => [p.sku, p]))
-  const missing = lines.filter((l) => !bySku.has(l.sku)).map((l) => l.sku)
+  assertInCatalogue(lines.filter((l) => !bySku.has(l.sku)).map((l) => l.sku))
+  return placeOnLists(tx, orderId, lines.map((l) => ({ ...l, zone: bySku.get(l.sku)!.zone, bin: bySku.get(l.sku)!.bin })), opts)
+}
+
+export function assertInCatalogue(missing: readonly string[]) {
   if (missing.length > 0)
     throw new StepFailed(
       `SKU ${missing.join(', ')} is not in the catalogue, so it has no bin to pick from; add the product or fix the order.`,
     )
+}
+
+/** addToPickLists for lines whose bins are known already. */
+export async function placeOnLists(
+  tx: Tx,
+  orderId: number,
+  lines: readonly BinnedLine[],
+  opts: PickOptions,
+): Promise<Assignment> {
+  if (lines.length === 0) return { pickListIds: [], releaseAt: null }
+  // single: one list, released at once, with its lines: one statement and nothing left open
+  if (opts.strategy === 'single') return { pickListIds: [await insertSingleList(tx, orderId, lines, opts)], releaseAt: null }
   const zoned = opts.strategy === 'zone' || opts.strategy === 'wave'
-  const groups = new Map<string | null, StockLine[]>()
+  const groups = new Map<string | null, BinnedLine[]>()
   for (const l of lines) {
-    const zone = zoned ? bySku.get(l.sku)!.zone : null
+    const zone = zoned ? l.zone : null
     groups.set(zone, [...(groups.get(zone) ?? []), l])
   }
   const ids: number[] = []
@@ -67,16 +89,7 @@ export async function addToPickLists(
     const listId = await listFor(tx, zone, opts)
     await tx
       .insertInto('pick_list_lines')
-      .values(
-        groups.get(zone)!.map((l) => ({
-          pick_list_id: listId,
-          order_id: orderId,
-          sku: l.sku,
-          zone: bySku.get(l.sku)!.zone,
-          bin: bySku.get(l.sku)!.bin,
-          quantity: l.quantity,
-        })),
-      )
+      .values(groups.get(zone)!.map((l) => ({ pick_list_id: listId, order_id: orderId, sku: l.sku, zone: l.zone, bin: l.bin, quantity: l.quantity })))
       .execute()
     await maybeReleaseFull(tx, listId, opts)
     ids.push(listId)
@@ -90,17 +103,25 @@ export async function addToPickLists(
   return { pickListIds: ids, releaseAt: open?.at ? new Date(open.at as Date) : null }
 }
 
+async function insertSingleList(tx: Tx, orderId: number, lines: readonly BinnedLine[], opts: PickOptions) {
+  const { rows } = await sql<{ id: number }>`
+    with list as (
+      insert into pick_lists (strategy, zone, priority, status, created_at, released_at)
+      values ('single', null, ${opts.priority}, 'released', ${opts.now}, ${opts.now})
+      returning id
+    ),
+    placed as (
+      insert into pick_list_lines (pick_list_id, order_id, sku, zone, bin, quantity)
+      select list.id, ${orderId}, l.sku, l.zone, l.bin, l.quantity
+      from list, jsonb_to_recordset(${JSON.stringify(lines)}::jsonb) as l(sku text, zone text, bin text, quantity int)
+    )
+    select id from list`.execute(tx)
+  return rows[0]!.id
+}
+
 /** The open list this order joins (locked, so concurrent orders count each other), or a new one. */
 async function listFor(tx: Tx, zone: string | null, opts: PickOptions): Promise<number> {
   const { now, strategy, priority } = opts
-  if (strategy === 'single') {
-    const row = await tx
-      .insertInto('pick_lists')
-      .values({ strategy, zone, priority, status: 'released', created_at: now, released_at: now })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    return row.id
-  }
   const wave = strategy === 'wave' ? nextWave(now, opts.waves ?? { everyMinutes: 60 }) : null
   let q = tx
     .selectFrom('pick_lists')

@@ -92,20 +92,27 @@ export async function packItems(
     db,
     lines.map((l) => l.sku),
   )
-  return lines.map((l) => {
-    const p = products.get(l.sku)
-    if (!p)
-      throw new Error(
-        `SKU "${l.sku}" is not in the catalogue; add it (POST /api/products) so it can be packed.`,
-      )
-    return {
-      sku: l.sku,
-      quantity: l.quantity,
-      lengthMm: p.length_mm,
-      widthMm: p.width_mm,
-      heightMm: p.height_mm,
-      weightG: p.weight_g,
-      fragile: p.fragile,
-    }
-  })
+  return lines.map((l) => toPackItem(l, products.get(l.sku)))
+}
+
+type PackDimensions = Pick<Selectable<ProductsTable>, 'length_mm' | 'width_mm' | 'height_mm' | 'weight_g' | 'fragile'>
+
+/** A line as a box-selection item; a SKU without a catalogue entry cannot be packed. */
+export function toPackItem(
+  line: { sku: string; quantity: number },
+  product: PackDimensions | undefined,
+): PackItem & { fragile: boolean } {
+  if (!product)
+    throw new Error(
+      `SKU "${line.sku}" is not in the catalogue; add it (POST /api/products) so it can be packed.`,
+    )
+  return {
+    sku: line.sku,
+    quantity: line.quantity,
+    lengthMm: product.length_mm,
+    widthMm: product.width_mm,
+    heightMm: product.height_mm,
+    weightG: product.weight_g,
+    fragile: product.fragile,
+  }
 }

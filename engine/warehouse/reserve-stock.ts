@@ -43,9 +43,15 @@ export async function reserveStock(
   const reservedBySku = new Map<string, number>()
   for (const [sku, quantity] of sumBySku(lines)) {
     let taken = 0
+    // the whole quantity or nothing, and its reservation row, in one statement
     const full = await sql<{ sku: string }>`
-      update inventory set reserved = reserved + ${quantity}, updated_at = now()
-      where sku = ${sku} and on_hand - reserved >= ${quantity}
+      with taken as (
+        update inventory set reserved = reserved + ${quantity}, updated_at = now()
+        where sku = ${sku} and on_hand - reserved >= ${quantity}
+        returning sku
+      )
+      insert into reservations (order_id, sku, quantity, step_id)
+      select ${orderId}, sku, ${quantity}, ${opts.stepId ?? null}::bigint from taken
       returning sku`.execute(tx)
     faultPoint('during-reservation')
     if (full.rows.length > 0) taken = quantity
@@ -56,14 +62,12 @@ export async function reserveStock(
       if (available > 0) {
         await sql`update inventory set reserved = reserved + ${available}, updated_at = now()
           where sku = ${sku} and on_hand - reserved >= ${available}`.execute(tx)
+        await tx
+          .insertInto('reservations')
+          .values({ order_id: orderId, sku, quantity: available, step_id: opts.stepId ?? null })
+          .execute()
         taken = available
       }
-    }
-    if (taken > 0) {
-      await tx
-        .insertInto('reservations')
-        .values({ order_id: orderId, sku, quantity: taken, step_id: opts.stepId ?? null })
-        .execute()
     }
     reservedBySku.set(sku, taken)
   }
@@ -80,25 +84,31 @@ export async function reserveStock(
   return { lines: result, status }
 }
 
-/** Units the order already holds (reserved, or consumed by a shipment) per SKU. */
-export async function heldByOrder(tx: Tx, orderId: number): Promise<Map<string, number>> {
-  const rows = await tx
-    .selectFrom('reservations')
-    .select(['sku', (eb) => eb.fn.sum<number>('quantity').as('quantity')])
-    .where('order_id', '=', orderId)
-    .where('status', 'in', ['reserved', 'consumed'])
-    .groupBy('sku')
-    .execute()
-  return new Map(rows.map((r) => [r.sku, Number(r.quantity)]))
+export interface StockPosition {
+  /** units the order already holds (reserved, or consumed by a shipment) per SKU */
+  held: Map<string, number>
+  /** its reservations still open (not shipped or released) */
+  openReservations: number
+  /** its backorders still open */
+  openBackorders: number
+}
+
+/** Where an order stands on stock, in one query. */
+export async function stockPosition(tx: Tx, orderId: number): Promise<StockPosition> {
+  const { rows } = await sql<{ held: Record<string, number>; open_reservations: number; open_backorders: number }>`
+    select
+      coalesce((select json_object_agg(sku, quantity) from (
+        select sku, sum(quantity)::int as quantity from reservations
+        where order_id = ${orderId} and status in ('reserved', 'consumed') group by sku) h), '{}') as held,
+      (select count(*)::int from reservations where order_id = ${orderId} and status = 'reserved') as open_reservations,
+      (select count(*)::int from backorders where order_id = ${orderId} and status = 'open') as open_backorders`.execute(tx)
+  const row = rows[0]!
+  return { held: new Map(Object.entries(row.held)), openReservations: row.open_reservations, openBackorders: row.open_backorders }
 }
 
 /** The order's lines minus what it already holds: what a second visit of check-stock still needs. */
-export async function outstandingLines(
-  tx: Tx,
-  orderId: number,
-  lines: readonly StockLine[],
-): Promise<StockLine[]> {
-  const held = await heldByOrder(tx, orderId)
+export function remainingLines(lines: readonly StockLine[], heldBySku: ReadonlyMap<string, number>): StockLine[] {
+  const held = new Map(heldBySku)
   const out: StockLine[] = []
   for (const l of lines) {
     const h = held.get(l.sku) ?? 0
@@ -106,6 +116,10 @@ export async function outstandingLines(
     if (l.quantity > h) out.push({ sku: l.sku, quantity: l.quantity - h })
   }
   return out
+}
+
+export async function outstandingLines(tx: Tx, orderId: number, lines: readonly StockLine[]): Promise<StockLine[]> {
+  return remainingLines(lines, (await stockPosition(tx, orderId)).held)
 }
 
 /**
