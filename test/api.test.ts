@@ -64,11 +64,17 @@ describe('API', () => {
   })
 
   it('refuses orders for unknown or unpublished flows with a clear 422', async () => {
-    const unknown = await h.api('POST', '/api/orders', sampleOrder({ flowId: 'nope' }))
+    const customer = { email: 'nobody-saved@example.com', name: 'Nobody Saved' }
+    const refused = [sampleOrder({ flowId: 'nope', customer }), sampleOrder({ flowId: 'draft-only', customer })]
+    const unknown = await h.api('POST', '/api/orders', refused[0])
     expect(unknown).toMatchObject({ status: 422, body: { error: { code: 'unknown_flow' } } })
+    expect(unknown.body.error.message).toContain('"nope" does not exist')
     await h.api('POST', '/api/flows', { id: 'draft-only', name: 'Draft only' })
-    const unpublished = await h.api('POST', '/api/orders', sampleOrder({ flowId: 'draft-only' }))
+    const unpublished = await h.api('POST', '/api/orders', refused[1])
     expect(unpublished).toMatchObject({ status: 422, body: { error: { code: 'flow_not_published' } } })
+    // nothing of a refused order is kept: no customer, no order
+    expect(await h.db.selectFrom('customers').select('id').where('email', '=', customer.email).execute()).toEqual([])
+    expect(await h.db.selectFrom('orders').select('id').where('channel', '=', 'web').where('external_id', 'in', refused.map((o) => o.externalId)).execute()).toEqual([])
   })
 
   it('refuses to publish an invalid graph with node-keyed details, and keeps the active version', async () => {
