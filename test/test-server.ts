@@ -10,7 +10,8 @@ import { createHarness } from './harness.ts'
 export async function startTestServer(opts: { worker?: boolean } = {}) {
   const h = await createHarness()
   if (opts.worker !== false) await h.worker()
-  const app = createApp({ db: h.db, log: h.deps.log, rules: h.deps.rules })
+  // dbUrl: simulations create their scratch databases on the test database's server
+  const app = createApp({ db: h.db, log: h.deps.log, rules: h.deps.rules, dbUrl: h.url })
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' })
   await new Promise<void>((resolve) => server.once('listening', () => resolve()))
   const { port } = server.address() as AddressInfo

@@ -14,6 +14,8 @@ import type {
   OrderSummary,
   Rendered,
   RuleTestResult,
+  Simulation,
+  SimulationRequest,
   Template,
   TemplateSummary,
   ValidationResult,
@@ -119,6 +121,11 @@ export class ApiClient {
     this.request<FlowMetrics>('GET', `/flows/${enc(id)}/metrics${query(q)}`)
   kpis = (q: { from?: string; to?: string; flow?: string; channel?: string; bucket?: KpiBucket } = {}) =>
     this.request<KpiReport>('GET', `/kpis${query(q)}`)
+
+  /** 202 at once; the run goes on in the background (poll `simulation`); 409 while another runs. */
+  startSimulation = (body: SimulationRequest) =>
+    this.request<{ id: string; status: 'running' }>('POST', '/simulations', body)
+  simulation = (id: string) => this.request<Simulation>('GET', `/simulations/${enc(id)}`)
 }
 
 function enc(s: string): string {

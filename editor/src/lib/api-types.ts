@@ -295,3 +295,44 @@ export interface KpiReport {
   emailsPerTemplate: { template: string; sent: number }[]
   series?: KpiPoint[]
 }
+
+/** `POST /api/simulations` (docs/api.md, "Simulations"): `version` or `compare`, not both. */
+export interface SimulationRequest {
+  flowId: string
+  /** 1…2000 (default 200) */
+  orders: number
+  /** (default 1) */
+  seed?: number
+  /** a published version (default: the active one) */
+  version?: number
+  /** two published versions on the same order stream */
+  compare?: [number, number]
+  /** orders arrive over this many simulated days, 0.1…60 (default 7) */
+  days?: number
+  tickMinutes?: number
+}
+
+/** One simulated run of a flow version. */
+export interface SimulationRun {
+  flow: { id: string; version: number }
+  orders: number
+  /** runs by status at the end, e.g. `{ completed: 25, waiting: 5 }` */
+  runs: Record<string, number>
+  simulatedDays: number
+  wallSeconds: number
+  metrics: FlowMetrics
+  kpis: KpiReport
+}
+
+/** `GET /api/simulations/:id`; `progress.done` counts orders placed over all runs. */
+export interface Simulation {
+  id: string
+  status: 'running' | 'done' | 'failed'
+  flowId: string
+  startedAt: string
+  finishedAt?: string
+  startedBy: string
+  progress: { done: number; total: number }
+  result?: SimulationRun | { compare: { a: SimulationRun; b: SimulationRun } }
+  error?: string
+}

@@ -18,20 +18,39 @@ export interface Tile {
   value: string
   /** smaller lines under the value */
   detail: string[]
+  /** the value as a number in `unit` (null: nothing to measure), for comparing two reports */
+  figure: number | null
+  unit: 'count' | 'rate' | 'ms' | 'ratio'
+  /** which way is good, where one is clear (orders placed, emails sent: neither) */
+  better?: 'higher' | 'lower'
 }
+
+/** A ratio with at most two decimals ("2", "1.25"). */
+export const formatRatio = (n: number) => String(Math.round(n * 100) / 100)
 
 const per = (a: number, b: number, what: string) => `${formatCount(a)} of ${formatCount(b)} ${what}`
 
 export function kpiTiles(r: KpiReport): Tile[] {
   const f = r.purchaseFrequency
-  const ratio = f.ordersPerCustomer === null ? '—' : String(Math.round(f.ordersPerCustomer * 100) / 100)
+  const ratio = f.ordersPerCustomer === null ? '—' : formatRatio(f.ordersPerCustomer)
+  const emails = r.emailsPerTemplate.reduce((a, e) => a + e.sent, 0)
   return [
-    { key: 'ordersPlaced', title: 'Orders placed', value: formatCount(r.ordersPlaced), detail: [] },
+    {
+      key: 'ordersPlaced',
+      title: 'Orders placed',
+      value: formatCount(r.ordersPlaced),
+      detail: [],
+      figure: r.ordersPlaced,
+      unit: 'count',
+    },
     {
       key: 'returnRate',
       title: 'Return rate',
       value: formatRate(r.returnRate.rate),
       detail: [`${per(r.returnRate.unitsReturned, r.returnRate.unitsSold, 'units sold')} returned`],
+      figure: r.returnRate.rate,
+      unit: 'rate',
+      better: 'lower',
     },
     {
       key: 'pickingAccuracy',
@@ -40,6 +59,9 @@ export function kpiTiles(r: KpiReport): Tile[] {
       detail: [
         `${formatCount(r.pickingAccuracy.ordersWithError)} of ${formatCount(r.pickingAccuracy.pickedOrders)} picked orders with an error`,
       ],
+      figure: r.pickingAccuracy.rate,
+      unit: 'rate',
+      better: 'higher',
     },
     {
       key: 'leadTime',
@@ -49,6 +71,9 @@ export function kpiTiles(r: KpiReport): Tile[] {
         `p50 ${formatMs(r.leadTime.p50Ms)} · p95 ${formatMs(r.leadTime.p95Ms)} (placed → delivered)`,
         `${formatCount(r.leadTime.deliveredOrders)} delivered orders`,
       ],
+      figure: r.leadTime.meanMs,
+      unit: 'ms',
+      better: 'lower',
     },
     {
       key: 'purchaseFrequency',
@@ -57,6 +82,9 @@ export function kpiTiles(r: KpiReport): Tile[] {
       detail: [
         `orders per customer, 365 days: ${formatCount(f.orders)} orders, ${formatCount(f.customers)} customers`,
       ],
+      figure: f.ordersPerCustomer,
+      unit: 'ratio',
+      better: 'higher',
     },
     {
       key: 'backorderRate',
@@ -65,6 +93,9 @@ export function kpiTiles(r: KpiReport): Tile[] {
       detail: [
         per(r.backorderRate.backorderedOrders, r.backorderRate.stockCheckedOrders, 'stock-checked orders'),
       ],
+      figure: r.backorderRate.rate,
+      unit: 'rate',
+      better: 'lower',
     },
     {
       key: 'paymentFailureRate',
@@ -77,6 +108,9 @@ export function kpiTiles(r: KpiReport): Tile[] {
           'orders with a payment',
         ),
       ],
+      figure: r.paymentFailureRate.rate,
+      unit: 'rate',
+      better: 'lower',
     },
     {
       key: 'onTimeShipRate',
@@ -86,12 +120,17 @@ export function kpiTiles(r: KpiReport): Tile[] {
         per(r.onTimeShipRate.onTime, r.onTimeShipRate.shippedOrders, 'shipped orders'),
         `SLA ${r.onTimeShipRate.sla.standardHours} h standard, ${r.onTimeShipRate.sla.expressHours} h express`,
       ],
+      figure: r.onTimeShipRate.rate,
+      unit: 'rate',
+      better: 'higher',
     },
     {
       key: 'emailsSent',
       title: 'Emails sent',
-      value: formatCount(r.emailsPerTemplate.reduce((a, e) => a + e.sent, 0)),
+      value: formatCount(emails),
       detail: r.emailsPerTemplate.map((e) => `${e.template}: ${formatCount(e.sent)}`),
+      figure: emails,
+      unit: 'count',
     },
   ]
 }

@@ -13,6 +13,8 @@ export interface Permissions {
   testRules: boolean
   /** per-node metrics on the canvas and the KPI dashboard */
   viewMetrics: boolean
+  /** simulations of synthetic orders through a published version, from the flow screen */
+  runSimulations: boolean
 }
 
 export function permissionsFor(role: Role): Permissions {
@@ -28,6 +30,7 @@ export function permissionsFor(role: Role): Permissions {
     postEvents: is('operations', 'warehouse'),
     testRules: is('operations', 'analyst'),
     viewMetrics: is('operations', 'analyst'),
+    runSimulations: is('operations', 'analyst'),
   }
 }
 
