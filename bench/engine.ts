@@ -15,7 +15,7 @@ import { prepareSimulation, syntheticOrder } from './simulation.ts'
 
 type Cluster = Awaited<ReturnType<typeof benchCluster>>
 
-async function engineDb(cluster: Cluster) {
+export async function engineDb(cluster: Cluster) {
   const db = await cluster.freshDb(ENGINE_WORKER_SETTINGS.concurrency + 24)
   await seedTemplates(db.db)
   await seed(db.db)

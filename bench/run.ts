@@ -5,8 +5,9 @@ import { parseArgs } from 'node:util'
 import { engineBurst, engineSteady } from './engine.ts'
 import { floorBench } from './floor.ts'
 import { intakeBench } from './intake.ts'
+import { workerMemory } from './memory.ts'
 import { emailBench, rulesBench } from './micro.ts'
-import { metricsBench } from './seed-steps.ts'
+import { metricsBench, type Timing } from './metrics.ts'
 import { benchCluster, median } from './setup.ts'
 
 /**
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     'steady-seconds': { type: 'string', default: '10' },
     'intake-seconds': { type: 'string', default: '10' },
     'metrics-steps': { type: 'string', default: '1000000' },
+    'memory-orders': { type: 'string', default: '50000' },
     only: { type: 'string' },
   },
 })
@@ -85,9 +87,15 @@ try {
     results.rules = summarise(r)
     results.emails = summarise(e)
   }
+  if (want('memory')) {
+    // one long run: its samples over time are the measure, not a median
+    const r = await workerMemory(cluster, Number(values['memory-orders']))
+    log(`memory: ${r.orders} orders in ${r.seconds.toFixed(0)} s, worker RSS ${r.samples.map((s) => s.rssMb.toFixed(0)).join(' → ')} MB`)
+    results.memory = r
+  }
   if (want('metrics')) {
     const r = await metricsBench(cluster, { steps: Number(values['metrics-steps']), runs: 3 })
-    log(`metrics: seeded ${r.steps} steps in ${r.seedSeconds.toFixed(0)} s`)
+    log(`metrics: seeded ${r.steps} steps and ${r.orders} orders in ${r.seedSeconds.toFixed(0)} s`)
     results.metrics = r
   }
 } finally {
@@ -114,6 +122,10 @@ const rows: [string, string, number | undefined, string][] = [
   ['intake', 'p50 ms', m('intake', 'p50Ms'), ''],
   ['intake', 'p99 ms', m('intake', 'p99Ms'), 'target < 50'],
   ['intake', 'errors', m('intake', 'errors'), ''],
+  ['memory', `worker RSS MB warm (${(results.memory as { orders?: number } | undefined)?.orders ?? 0} orders)`, (results.memory as Record<string, number> | undefined)?.warmRssMb, ''],
+  ['memory', 'worker RSS MB at the end', (results.memory as Record<string, number> | undefined)?.lastRssMb, ''],
+  ['memory', 'growth MB (end − warm)', (results.memory as Record<string, number> | undefined)?.growthMb, 'target: flat'],
+  ['memory', 'orders/s sustained', (results.memory as Record<string, number> | undefined)?.ordersPerSecond, ''],
   ['rules', 'rule-set evaluations/s', m('rules', 'evaluationsPerSecond'), ''],
   ['emails', 'renders/s', m('emails', 'rendersPerSecond'), ''],
   ['ratio', 'engine steps/s ÷ floor jobs/s', (results.ratios as Record<string, number> | undefined)?.engineStepsPerFloorJob, 'target >= 1'],
@@ -125,10 +137,17 @@ for (const [part, what, value, note] of rows) {
   if (value === undefined) continue
   console.log(`${part.padEnd(8)} ${what.padEnd(40)} ${(Number.isInteger(value) ? String(value) : value.toFixed(value < 10 ? 2 : 0)).padStart(12)}  ${note}`)
 }
-const metrics = results.metrics as { steps: number; withIndexes: Record<string, number>; withoutIndexes: Record<string, number> } | undefined
+const metrics = results.metrics as Awaited<ReturnType<typeof metricsBench>> | undefined
 if (metrics) {
-  for (const [name, ms] of Object.entries(metrics.withIndexes)) {
-    console.log(`${'metrics'.padEnd(8)} ${`ms flow metrics, ${name} (${metrics.steps} steps)`.padEnd(40)} ${ms.toFixed(0).padStart(12)}  target < 200 (without 0020 indexes: ${metrics.withoutIndexes[name]!.toFixed(0)})`)
+  const ms = (t: Timing) => `${t.warm.toFixed(0)}`.padStart(12)
+  const cold = (t: Timing) => `${metrics.cold ? 'cold' : 'first'} ${t.cold.toFixed(0)}`
+  for (const [name, t] of Object.entries(metrics.withRollup)) {
+    const raw = metrics.withoutRollup[name]!
+    console.log(`${'metrics'.padEnd(8)} ${`ms flow metrics, ${name}`.padEnd(40)} ${ms(t)}  ${cold(t)}; steps alone ${raw.warm.toFixed(0)}, ${cold(raw)}; target < 200`)
+  }
+  console.log(`${'metrics'.padEnd(8)} ${`s rollup_metrics job, ${metrics.steps} steps`.padEnd(40)} ${metrics.rollup.seconds.toFixed(1).padStart(12)}  again with nothing new: ${metrics.rollup.rerunSeconds.toFixed(2)} s`)
+  for (const [name, t] of Object.entries(metrics.kpis)) {
+    console.log(`${'kpis'.padEnd(8)} ${`ms kpis, ${name} (${metrics.orders} orders)`.padEnd(40)} ${ms(t)}  ${cold(t)}; target < 200`)
   }
 }
 const dir = path.join('bench', 'results')

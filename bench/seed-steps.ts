@@ -1,17 +1,11 @@
-import { parseArgs } from 'node:util'
 import { sql } from 'kysely'
 import type { Db } from '../engine/db.ts'
-import { flowMetrics } from '../engine/metrics/flow-metrics.ts'
-import { benchCluster, median } from './setup.ts'
 
 /**
  * Seeds a metrics benchmark fast, in SQL with generate_series: one flow with two versions of a
  * ten-node order process, `steps / 10` orders and runs spread over `days`, ten steps each with
  * realistic statuses, ports, retries, waits and timings. 1,000,000 steps take ~20-40 s here.
- *
- * `npx tsx bench/seed-steps.ts [--steps 1000000] [--runs 5]` seeds a scratch database, times
- * GET /api/flows/:id/metrics's query (all versions, one version, last day, last week), then the
- * same without the indexes of migrations/0020_metrics_indexes.sql, and drops the database.
+ * bench/metrics.ts times the metrics and KPI queries on it.
  */
 export const BENCH_FLOW = 'bench-metrics'
 
@@ -95,69 +89,4 @@ export async function seedSteps(
   await sql`analyze`.execute(db)
   const count = await sql<{ n: number }>`select count(*)::int as n from steps`.execute(db)
   return { runs, steps: count.rows[0]!.n }
-}
-
-const CASES = {
-  'all versions': {},
-  'version 2': { version: 2 },
-  'last 7 days': { from: new Date(Date.now() - 7 * 86_400_000) },
-  'last day': { from: new Date(Date.now() - 86_400_000) },
-} as const
-
-/** Median milliseconds of flowMetrics per case over `runs` runs (after one warm-up). */
-export async function timeMetrics(db: Db, runs = 5): Promise<Record<string, number>> {
-  const out: Record<string, number> = {}
-  for (const [name, scope] of Object.entries(CASES)) {
-    await flowMetrics(db, { flowId: BENCH_FLOW, ...scope })
-    const times: number[] = []
-    for (let i = 0; i < runs; i++) {
-      const t = performance.now()
-      await flowMetrics(db, { flowId: BENCH_FLOW, ...scope })
-      times.push(performance.now() - t)
-    }
-    out[name] = median(times)
-  }
-  return out
-}
-
-const INDEXES = ['steps_metrics_window', 'runs_flow_metrics', 'steps_waiting_node']
-
-/** The metrics benchmark for `npm run bench`: seed, time with and without the 0020 indexes. */
-export async function metricsBench(
-  cluster: Awaited<ReturnType<typeof benchCluster>>,
-  opts: { steps?: number; runs?: number } = {},
-) {
-  const scratch = await cluster.freshDb(10)
-  try {
-    const t = performance.now()
-    const seeded = await seedSteps(scratch.db, { steps: opts.steps })
-    const seedSeconds = (performance.now() - t) / 1000
-    const withIndexes = await timeMetrics(scratch.db, opts.runs)
-    for (const name of INDEXES) await sql`drop index ${sql.ref(name)}`.execute(scratch.db)
-    const withoutIndexes = await timeMetrics(scratch.db, opts.runs)
-    return { ...seeded, seedSeconds, withIndexes, withoutIndexes }
-  } finally {
-    await scratch.drop()
-  }
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({
-    options: { steps: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '5' } },
-  })
-  const cluster = await benchCluster()
-  try {
-    const r = await metricsBench(cluster, { steps: Number(values.steps), runs: Number(values.runs) })
-    console.log(`seeded ${r.steps} steps (${r.runs} runs) in ${r.seedSeconds.toFixed(1)} s`)
-    console.log(
-      `${'flow metrics query'.padEnd(16)} ${'with 0020 indexes'.padStart(18)} ${'without'.padStart(10)}`,
-    )
-    for (const name of Object.keys(r.withIndexes)) {
-      console.log(
-        `${name.padEnd(16)} ${`${r.withIndexes[name]!.toFixed(0)} ms`.padStart(18)} ${`${r.withoutIndexes[name]!.toFixed(0)} ms`.padStart(10)}`,
-      )
-    }
-  } finally {
-    await cluster.stop()
-  }
 }

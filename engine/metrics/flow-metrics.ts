@@ -1,7 +1,7 @@
 import type { Executor } from '../db.ts'
 import { notFound } from '../errors.ts'
 import type { Graph } from '../graph.ts'
-import { type MetricsScope, type NodeFigures, nodeFigures, portCounts, waitingNow } from './node-metrics.ts'
+import { type MetricsScope, type NodeFigures, nodeMetrics } from './node-metrics.ts'
 import { ratio } from './window.ts'
 
 export interface NodeMetrics extends Omit<NodeFigures, 'nodeType'> {
@@ -52,11 +52,7 @@ export async function flowMetrics(db: Executor, scope: MetricsScope): Promise<Fl
   if (scope.version !== undefined && versions.length === 0)
     throw notFound(`Version of flow "${scope.flowId}"`, scope.version)
 
-  const [figures, ports, waiting] = await Promise.all([
-    nodeFigures(db, scope),
-    portCounts(db, scope),
-    waitingNow(db, scope),
-  ])
+  const { figures, ports, waiting } = await nodeMetrics(db, scope)
 
   // the newest version a node appears in gives its type and label
   const graphNodes = new Map<string, { type: string; label: string | null }>()

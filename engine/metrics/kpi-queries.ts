@@ -25,7 +25,9 @@ function cohort(
   bucket: Bucket | undefined,
   window: RawBuilder<boolean> = inWindow('o.placed_at', scope),
 ) {
-  return sql`o as (
+  // not materialized: a query that reads the cohort twice (returnUnits) would otherwise write all
+  // of it out first, and could not join it by index (122 → 50 ms at 100,000 orders)
+  return sql`o as not materialized (
     select o.id, o.placed_at, o.customer_id, ${bucketOf('o.placed_at', bucket)} as bucket
     from orders o
     ${scope.flowId ? sql`join runs r on r.order_id = o.id and r.flow_id = ${scope.flowId}` : sql``}
@@ -33,7 +35,18 @@ function cohort(
   )`
 }
 
-const run = async (db: Executor, q: RawBuilder<Row>) => (await q.execute(db)).rows
+/**
+ * kpis.ts runs these queries side by side, which already keeps the cores busy: parallel workers
+ * inside each query only add processes competing for them (all time at 100,000 orders on 2 cores:
+ * 327 → 229 ms). Inside a caller's transaction the setting is left alone.
+ */
+const run = async (db: Executor, q: RawBuilder<Row>) => {
+  if (db.isTransaction) return (await q.execute(db)).rows
+  return db.transaction().execute(async (tx) => {
+    await sql`set local max_parallel_workers_per_gather = 0`.execute(tx)
+    return (await q.execute(tx)).rows
+  })
+}
 
 /** Orders placed. */
 export const ordersPlaced = (db: Executor, s: KpiScope, b?: Bucket) =>
@@ -45,7 +58,7 @@ export const returnUnits = (db: Executor, s: KpiScope, b?: Bucket) =>
     db,
     sql`with ${cohort(s, b)},
       sold as (select o.bucket, sum(l.quantity)::int as units from o join order_lines l on l.order_id = o.id
-        where exists (select 1 from shipments sh where sh.order_id = o.id) group by 1),
+        where o.id in (select order_id from shipments) group by 1),
       ret as (select o.bucket, rt.reason, sum((x->>'quantity')::int)::int as units
         from o join returns rt on rt.order_id = o.id cross join jsonb_array_elements(rt.lines) x
         where rt.status <> 'rejected' group by 1, 2)
@@ -53,14 +66,18 @@ export const returnUnits = (db: Executor, s: KpiScope, b?: Bucket) =>
     union all select bucket, reason, units from ret`,
   )
 
-/** Picked orders, and those with a pick error or a not-rejected "wrong_item" return. */
+/**
+ * Picked orders, and those with a pick error or a not-rejected "wrong_item" return.
+ * `o.id in (select ...)` rather than a correlated `exists` in the aggregates: PostgreSQL hashes
+ * the subquery once instead of probing an index per order (118 → 40 ms at 100,000 orders).
+ */
 export const picking = (db: Executor, s: KpiScope, b?: Bucket) =>
   run(
     db,
     sql`with ${cohort(s, b)}
     select bucket, count(*)::int as picked,
-      count(*) filter (where exists (select 1 from pick_errors pe where pe.order_id = o.id)
-        or exists (select 1 from returns rt where rt.order_id = o.id and rt.reason = 'wrong_item' and rt.status <> 'rejected'))::int as with_error
+      count(*) filter (where o.id in (select order_id from pick_errors)
+        or o.id in (select order_id from returns where reason = 'wrong_item' and status <> 'rejected'))::int as with_error
     from o where exists (select 1 from pick_list_lines pl where pl.order_id = o.id and pl.picked_quantity is not null)
     group by 1`,
   )
@@ -78,37 +95,39 @@ export const leadTime = (db: Executor, s: KpiScope, b?: Bucket) =>
     from d group by 1`,
   )
 
-/** Stock-checked orders (a reservation or a backorder) and those with a backorder. */
+/** Stock-checked orders (a reservation or a backorder) and those with a backorder (hashed `in`, as in picking). */
 export const backorders = (db: Executor, s: KpiScope, b?: Bucket) =>
   run(
     db,
     sql`with ${cohort(s, b)}
-    select bucket, count(*)::int as checked,
-      count(*) filter (where exists (select 1 from backorders bo where bo.order_id = o.id))::int as backordered
-    from o where exists (select 1 from reservations rv where rv.order_id = o.id)
-      or exists (select 1 from backorders bo where bo.order_id = o.id)
+    select bucket, count(*)::int as checked, count(*) filter (where backordered)::int as backordered
+    from (select bucket, o.id in (select order_id from reservations) as reserved,
+      o.id in (select order_id from backorders) as backordered from o) x
+    where reserved or backordered
     group by 1`,
   )
 
-/** Orders with a payment attempt, and those where an attempt failed. */
+/** Orders with a payment attempt, and those where an attempt failed (hashed `in`, as in picking). */
 export const payments = (db: Executor, s: KpiScope, b?: Bucket) =>
   run(
     db,
     sql`with ${cohort(s, b)}
     select bucket, count(*)::int as attempted,
-      count(*) filter (where exists (select 1 from payments p where p.order_id = o.id and p.status = 'failed'))::int as failed
+      count(*) filter (where o.id in (select order_id from payments where status = 'failed'))::int as failed
     from o where exists (select 1 from payments p where p.order_id = o.id)
     group by 1`,
   )
 
-/** Shipped orders, and those whose first shipment was booked within the SLA of its service. */
+/**
+ * Shipped orders, and those whose first shipment (by booking time, then id) was booked within the
+ * SLA of its service. `distinct on` sorts once, where an ordered array_agg per order sorted each group.
+ */
 export const shipping = (db: Executor, s: KpiScope, sla: Sla, b?: Bucket) =>
   run(
     db,
     sql`with ${cohort(s, b)},
-      f as (select o.bucket, o.placed_at, min(sh.booked_at) as booked,
-          (array_agg(sh.service order by sh.booked_at, sh.id))[1] as service
-        from o join shipments sh on sh.order_id = o.id group by o.id, o.bucket, o.placed_at)
+      f as (select distinct on (sh.order_id) o.bucket, o.placed_at, sh.booked_at as booked, sh.service
+        from o join shipments sh on sh.order_id = o.id order by sh.order_id, sh.booked_at, sh.id)
     select bucket, count(*)::int as shipped,
       count(*) filter (where booked - placed_at <= make_interval(hours =>
         case when service = 'express' then ${sla.expressHours}::int else ${sla.standardHours}::int end))::int as on_time
@@ -128,10 +147,14 @@ export const emails = (db: Executor, s: KpiScope, b?: Bucket) =>
     group by 1, 2 order by 1, 3 desc, 2`,
   )
 
-/** Orders and distinct customers placed in the 365 days before `end`. */
+/**
+ * Orders and distinct customers placed in the 365 days before `end`. Grouped by customer first:
+ * a hash aggregate, where count(distinct) sorts every order (45 → 18 ms at 100,000 orders).
+ */
 export const purchaseFrequency = (db: Executor, s: KpiScope, end: Date) =>
   run(
     db,
-    sql`with ${cohort(s, undefined, sql<boolean>`o.placed_at >= ${end}::timestamptz - interval '365 days' and o.placed_at < ${end}::timestamptz`)}
-    select bucket, count(*)::int as orders, count(distinct customer_id)::int as customers from o group by 1`,
+    sql`with ${cohort(s, undefined, sql<boolean>`o.placed_at >= ${end}::timestamptz - interval '365 days' and o.placed_at < ${end}::timestamptz`)},
+      c as (select bucket, customer_id, count(*) as n from o group by 1, 2)
+    select bucket, sum(n)::int as orders, count(*)::int as customers from c group by 1`,
   )

@@ -75,12 +75,13 @@ type Rows = Awaited<ReturnType<typeof q.ordersPlaced>>
 /** Totals and, with `bucket`, the same figures per bucket. */
 export async function kpis(db: Executor, scope: q.KpiScope, opts: KpiOptions = {}): Promise<KpiReport> {
   const sla = opts.sla ?? DEFAULT_SLA
-  const [totals, series] = await Promise.all([
+  const end = scope.to ?? opts.now ?? new Date()
+  const [totals, series, frequency] = await Promise.all([
     figures(db, scope, sla, undefined),
     opts.bucket ? figures(db, scope, sla, opts.bucket) : undefined,
+    q.purchaseFrequency(db, scope, end),
   ])
-  const end = scope.to ?? opts.now ?? new Date()
-  const pf = (await q.purchaseFrequency(db, scope, end))[0]
+  const pf = frequency[0]
   const orders = Number(pf?.orders ?? 0)
   const customers = Number(pf?.customers ?? 0)
   return {
