@@ -32,7 +32,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       supportEmail: env.ORDERFLOW_SUPPORT_EMAIL || undefined,
       url: env.ORDERFLOW_SHOP_URL || undefined,
     },
-    concurrency: intVar(env, 'ORDERFLOW_CONCURRENCY', 8),
+    concurrency: intVar(env, 'ORDERFLOW_CONCURRENCY', 16),
     deadWorkerAfterSeconds: intVar(env, 'ORDERFLOW_DEAD_WORKER_AFTER', 30),
   }
 }

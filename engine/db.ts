@@ -22,7 +22,10 @@ export function openDb(url: string, opts: { max?: number; onError?: (e: Error) =
   const onError = opts.onError ?? (() => {})
   const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 20 })
   pool.on('error', onError)
-  pool.on('connect', (client) => client.on('error', onError))
+  pool.on('connect', (client) => {
+    client.on('error', onError)
+    if (process.env.ORDERFLOW_PREPARE !== '0') prepareStatements(client)
+  })
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   let closed = false
   return {
@@ -34,5 +37,42 @@ export function openDb(url: string, opts: { max?: number; onError?: (e: Error) =
       closed = true
       await db.destroy()
     },
+  }
+}
+
+/** Most distinct statements a connection keeps prepared (the engine has a few dozen). */
+const MAX_PREPARED = 128
+
+/**
+ * Runs each parameterised statement as a named prepared statement on its connection: PostgreSQL
+ * parses and plans it once per connection instead of on every call (about a fifth more orders/s
+ * in the benchmark). Kysely passes (text, values); pg prepares a query given a name. Texts beyond
+ * MAX_PREPARED per connection run unnamed. A statement whose plan a schema change invalidated
+ * (another process migrated) is prepared again under a new name.
+ */
+function prepareStatements(client: pg.PoolClient) {
+  const names = new Map<string, string>()
+  let next = 0
+  const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>
+  const prepared = async (text: string, values: unknown[], name: string) => {
+    try {
+      return await query({ name, text, values })
+    } catch (error) {
+      if (!String((error as Error).message).includes('cached plan must not change result type')) throw error
+      const renamed = `of${next++}`
+      names.set(text, renamed)
+      return query({ name: renamed, text, values })
+    }
+  }
+  // biome-ignore lint/suspicious/noExplicitAny: pg's query has many overloads; we only touch (text, values)
+  ;(client as any).query = (...args: unknown[]) => {
+    const [text, values] = args
+    if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0 || args.length !== 2) return query(...args)
+    let name = names.get(text)
+    if (!name && names.size < MAX_PREPARED) {
+      name = `of${next++}`
+      names.set(text, name)
+    }
+    return name ? prepared(text, values, name) : query(text, values)
   }
 }

@@ -15,7 +15,7 @@ export interface WorkerOptions {
   db: Db
   pool: pg.Pool
   deps: RunnerDeps
-  /** Jobs at once. (Default: 8) */
+  /** Jobs at once. (Default: 16) */
   concurrency?: number
   /** Fallback polling when LISTEN/NOTIFY is quiet. (Default: 1000 ms) */
   pollInterval?: number
@@ -81,7 +81,7 @@ export async function startWorker(opts: WorkerOptions): Promise<OrderflowWorker>
 
   const options = {
     pgPool: pool,
-    concurrency: opts.concurrency ?? 8,
+    concurrency: opts.concurrency ?? 16,
     pollInterval: opts.pollInterval ?? 1000,
     noHandleSignals: true,
     parsedCronItems: rollupCron,
