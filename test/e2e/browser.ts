@@ -87,14 +87,29 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file
 }
 
+/** An element's box once it has stopped moving (two reads 100 ms apart agree): layout, fit-view
+ * animations and nodes growing with a new problem message all move handles under a waiting drag. */
+async function settledBox(page: Page, selector: string) {
+  let last = await page.locator(selector).boundingBox()
+  for (let i = 0; i < 50; i++) {
+    await page.waitForTimeout(100)
+    const box = await page.locator(selector).boundingBox()
+    if (box && last && box.x === last.x && box.y === last.y && box.width === last.width && box.height === last.height) return box
+    last = box
+  }
+  throw new Error(`cannot drag: ${selector} ${last ? 'kept moving for 5 s' : 'is not on screen'}`)
+}
+
 /** Drags from one element's centre to another's with real mouse moves (Svelte Flow listens to pointer events). */
 export async function dragBetween(page: Page, from: string, to: string): Promise<void> {
-  const a = await page.locator(from).boundingBox()
-  const b = await page.locator(to).boundingBox()
-  if (!a || !b) throw new Error(`cannot drag: ${!a ? from : to} is not on screen`)
+  const a = await settledBox(page, from)
+  await settledBox(page, to)
   await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2)
   await page.mouse.down()
   await page.mouse.move(a.x + a.width / 2 + 20, a.y + a.height / 2 + 5, { steps: 4 })
+  // the target is read again at the last moment: it must be where the pointer lands
+  const b = await page.locator(to).boundingBox()
+  if (!b) throw new Error(`cannot drag: ${to} is not on screen`)
   await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 12 })
   await page.mouse.up()
 }

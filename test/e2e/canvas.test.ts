@@ -100,6 +100,8 @@ describe('flow editor', () => {
     await inspector.getByLabel(/^To/).fill('not-an-email')
     await inspector.getByText('Not an email address').waitFor()
     await inspector.getByLabel(/^To/).fill('')
+    // the save and the live validation after it resize the nodes: drag once they are done
+    await expect.poll(() => page.getByTestId('save-state').textContent()).toBe('All changes saved')
     await fitView()
     await dragBetween(page, handle('send-email-1', 'sent'), handle('end-1', 'in'))
     await expect.poll(() => page.locator('.svelte-flow__edge').count()).toBe(2)
