@@ -29,17 +29,29 @@ function storedFacts(tx: Tx, order: Order) {
   return facts
 }
 
+interface ProductRow {
+  sku: string
+  fragile: boolean
+  weight_g: number
+  length_mm: number
+  width_mm: number
+  height_mm: number
+  zone: string
+}
+
+/** Customer history and the catalogue rows of the order's SKUs, in one round trip. */
 async function loadStoredFacts(tx: Tx, order: Order) {
-  const [stats, products] = await Promise.all([
-    sql<{ order_count: number; lifetime_value: string }>`
-      select count(*)::int as order_count, coalesce(sum(total), 0)::text as lifetime_value
-      from orders where customer_id = ${order.customer.id}`.execute(tx),
-    productFacts(tx, order),
-  ])
-  const { order_count = 1, lifetime_value = '0' } = stats.rows[0] ?? {}
+  const skus = [...new Set(order.lines.map((l) => l.sku))]
+  const { rows } = await sql<{ order_count: number; lifetime_value: string; products: ProductRow[] }>`
+    select count(*)::int as order_count, coalesce(sum(total), 0)::text as lifetime_value,
+      (select coalesce(json_agg(json_build_object('sku', p.sku, 'fragile', p.fragile, 'weight_g', p.weight_g,
+          'length_mm', p.length_mm, 'width_mm', p.width_mm, 'height_mm', p.height_mm, 'zone', p.zone) order by p.sku), '[]')
+        from products p where p.sku = any(${skus}::text[])) as products
+    from orders where customer_id = ${order.customer.id}`.execute(tx)
+  const { order_count = 1, lifetime_value = '0', products = [] } = rows[0] ?? {}
   return {
     customer: { orderCount: order_count, lifetimeValue: Number(lifetime_value), firstOrder: order_count <= 1 },
-    products,
+    products: productFacts(order, skus, products),
   }
 }
 
@@ -47,15 +59,7 @@ async function loadStoredFacts(tx: Tx, order: Order) {
  * What rules may ask about the goods: any fragile item, total weight, zones, the longest side.
  * SKUs missing from the catalogue count as neither fragile nor heavy.
  */
-export async function productFacts(tx: Tx, order: Order): Promise<Record<string, unknown>> {
-  const skus = [...new Set(order.lines.map((l) => l.sku))]
-  const rows = skus.length
-    ? await tx
-        .selectFrom('products')
-        .select(['sku', 'fragile', 'weight_g', 'length_mm', 'width_mm', 'height_mm', 'zone'])
-        .where('sku', 'in', skus)
-        .execute()
-    : []
+function productFacts(order: Order, skus: string[], rows: ProductRow[]): Record<string, unknown> {
   const bySku = new Map(rows.map((r) => [r.sku, r]))
   let weightG = 0
   let volumeMm3 = 0

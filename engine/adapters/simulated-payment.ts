@@ -42,8 +42,6 @@ export class SimulatedPaymentProvider implements PaymentAdapter {
 
   async capture(req: CaptureRequest): Promise<CaptureResult> {
     toCents(req.amount) // refuses a non-decimal amount before anything is recorded
-    const previous = await this.find(req.key)
-    if (previous && previous.status !== 'timed_out') return asCapture(previous)
     const card = String(req.payment.card ?? req.payment.number ?? '')
     const base = {
       key: req.key,
@@ -53,12 +51,17 @@ export class SimulatedPaymentProvider implements PaymentAdapter {
       currency: req.currency,
       charge_ref: null,
     }
-    if ((card === TEST_CARDS.timeout || card === 'timeout') && !previous) {
-      await this.save({ ...base, status: 'timed_out', ref: refFor('ch', req.key), reason: 'timeout' })
-      throw new RetryLater('The payment provider timed out; the capture will be retried with the same key.', {
-        delayMs: 1000,
-      })
+    if (card === TEST_CARDS.timeout || card === 'timeout') {
+      const previous = await this.find(req.key)
+      if (previous && previous.status !== 'timed_out') return asCapture(previous)
+      if (!previous) {
+        await this.save({ ...base, status: 'timed_out', ref: refFor('ch', req.key), reason: 'timeout' })
+        throw new RetryLater('The payment provider timed out; the capture will be retried with the same key.', {
+          delayMs: 1000,
+        })
+      }
     }
+    // no look-up first: save() keeps the first answer for a key, so a retry gets the stored one
     const reason =
       card === TEST_CARDS.declined
         ? 'card_declined'

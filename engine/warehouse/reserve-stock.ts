@@ -135,19 +135,20 @@ export async function consumeReservations(tx: Tx, orderId: number): Promise<Stoc
   return settle(tx, orderId, 'consumed')
 }
 
+/** The order's reservations and the stock they held, settled in one statement. */
 async function settle(tx: Tx, orderId: number, to: 'released' | 'consumed'): Promise<StockLine[]> {
-  const rows = await tx
-    .updateTable('reservations')
-    .set({ status: to, updated_at: new Date() })
-    .where('order_id', '=', orderId)
-    .where('status', '=', 'reserved')
-    .returning(['sku', 'quantity'])
-    .execute()
-  const settled = sumBySku(rows)
-  for (const [sku, quantity] of settled) {
-    const onHand = to === 'consumed' ? sql`on_hand - ${quantity}` : sql`on_hand`
-    await sql`update inventory set reserved = reserved - ${quantity}, on_hand = ${onHand}, updated_at = now()
-      where sku = ${sku}`.execute(tx)
-  }
-  return settled.map(([sku, quantity]) => ({ sku, quantity }))
+  const { rows } = await sql<StockLine>`
+    with settled as (
+      update reservations set status = ${to}, updated_at = now()
+      where order_id = ${orderId} and status = 'reserved'
+      returning sku, quantity
+    ), by_sku as (
+      select sku, sum(quantity)::int as quantity from settled group by sku
+    ), stock as (
+      update inventory i set reserved = i.reserved - b.quantity,
+        on_hand = i.on_hand - case when ${to === 'consumed'} then b.quantity else 0 end, updated_at = now()
+      from by_sku b where i.sku = b.sku
+    )
+    select sku, quantity from by_sku order by sku`.execute(tx)
+  return rows
 }
