@@ -2,6 +2,9 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../engine/api/app.ts'
@@ -32,6 +35,45 @@ describe('HTTP hardening', () => {
     })
     expect(res.status).toBe(413)
     expect(await res.json()).toMatchObject({ error: { code: 'body_too_large' } })
+  })
+
+  it('over real HTTP: refuses a declared or a chunked body over the limit, takes one under it', async () => {
+    const app = createApp({ db: h.db, log, maxBodyBytes: 2048 })
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' })
+    await new Promise((r) => server.once('listening', r))
+    const port = (server.address() as AddressInfo).port
+    const post = (body: string, chunked: boolean) =>
+      new Promise<{ status: number; body: { error?: { code: string } } }>((resolve, reject) => {
+        const req = http.request({
+          host: '127.0.0.1',
+          port,
+          path: '/api/orders',
+          method: 'POST',
+          headers: {
+            Authorization: `Bearer ${h.adminToken}`,
+            'Content-Type': 'application/json',
+            ...(chunked ? { 'Transfer-Encoding': 'chunked' } : { 'Content-Length': Buffer.byteLength(body) }),
+          },
+        })
+        req.on('response', (res) => {
+          let text = ''
+          res.on('data', (d) => (text += d))
+          res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }))
+        })
+        req.on('error', reject)
+        // a chunked body arrives in pieces: the limit has to count them
+        if (chunked) for (let i = 0; i < body.length; i += 500) req.write(body.slice(i, i + 500))
+        req.end(chunked ? undefined : body)
+      })
+    try {
+      const big = JSON.stringify({ ...sampleOrder(), padding: 'x'.repeat(4096) })
+      expect(await post(big, false)).toMatchObject({ status: 413, body: { error: { code: 'body_too_large' } } })
+      expect(await post(big, true)).toMatchObject({ status: 413, body: { error: { code: 'body_too_large' } } })
+      expect((await post(JSON.stringify(sampleOrder()), false)).status).toBe(201)
+      expect((await post(JSON.stringify(sampleOrder()), true)).status).toBe(201)
+    } finally {
+      await new Promise((r) => server.close(r))
+    }
   })
 
   it('limits intake per token and per channel: 429 JSON with Retry-After', async () => {

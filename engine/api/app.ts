@@ -2,13 +2,13 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { secureHeaders } from 'hono/secure-headers'
 import type { Logger } from 'pino'
 import type { Db } from '../db.ts'
 import { ApiError } from '../errors.ts'
 import { RuleEngineCache } from '../rules.ts'
+import { bodyLimit } from './body-limit.ts'
 import { emailRoutes } from './emails.ts'
 import { flowRoutes } from './flows.ts'
 import { type Env, guard } from './guard.ts'
@@ -60,7 +60,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     await next()
     if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store')
   })
-  app.use('/api/*', bodyLimit({ maxSize: deps.maxBodyBytes ?? 1024 * 1024 }))
+  app.use('/api/*', bodyLimit(deps.maxBodyBytes ?? 1024 * 1024))
   app.use('/api/*', async (c, next) => {
     const header = c.req.header('Authorization')
     const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1]
