@@ -159,7 +159,8 @@ describe('HTTP hardening', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-editor-'))
     fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>editor</title>')
     const app = createApp({ db: h.db, log, editorDir: dir })
-    for (const url of ['/', '/flows/default', '/api/health']) {
+    // error answers too: a 404, a 400 and a 401 come from the error handler
+    for (const url of ['/', '/flows/default', '/api/health', '/api/nothing', '/api/orders/abc', '/api/flows']) {
       const res = await app.request(url)
       const csp = res.headers.get('Content-Security-Policy') ?? ''
       expect(csp, url).toContain("default-src 'self'")
@@ -172,6 +173,7 @@ describe('HTTP hardening', () => {
       expect(res.headers.get('Strict-Transport-Security')).toMatch(/max-age=\d+/)
     }
     expect((await app.request('/api/health')).headers.get('Cache-Control')).toBe('no-store')
+    expect((await app.request('/api/nothing')).headers.get('Cache-Control')).toBe('no-store')
   })
 
   it('stores tokens hashed; only admins create and revoke them', async () => {

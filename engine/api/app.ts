@@ -3,7 +3,6 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import { secureHeaders } from 'hono/secure-headers'
 import type { Logger } from 'pino'
 import type { Db } from '../db.ts'
 import { ApiError } from '../errors.ts'
@@ -15,6 +14,7 @@ import { type Env, guard } from './guard.ts'
 import { openApiDocument } from './openapi.ts'
 import { orderRoutes } from './orders.ts'
 import { ruleRoutes } from './rules.ts'
+import { noStore, securityHeaders } from './security-headers.ts'
 import { mountExtraRoutes } from './extra-routes.ts'
 import { type IntakeRateLimit, intakeRateLimit, intakeRateLimitFromEnv } from './rate-limit.ts'
 import { systemRoutes } from './system.ts'
@@ -54,12 +54,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
     // never a stack trace to clients
     return c.json({ error: { code: 'internal', message: 'Something went wrong on our side; it has been logged. Try again.' } }, 500)
   })
-  app.use('*', secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], frameSrc: ["'self'"], frameAncestors: ["'none'"], objectSrc: ["'none'"], baseUri: ["'self'"], formAction: ["'self'"] } }))
-  // API answers carry tokens' data: never kept by a browser or proxy cache
-  app.use('/api/*', async (c, next) => {
-    await next()
-    if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store')
-  })
+  app.use('*', securityHeaders({ contentSecurityPolicy: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], frameSrc: ["'self'"], frameAncestors: ["'none'"], objectSrc: ["'none'"], baseUri: ["'self'"], formAction: ["'self'"] } }))
+  app.use('/api/*', noStore)
   app.use('/api/*', bodyLimit(deps.maxBodyBytes ?? 1024 * 1024))
   app.use('/api/*', async (c, next) => {
     const header = c.req.header('Authorization')
