@@ -14,7 +14,7 @@ export function securityHeaders(options: SecureHeadersOptions): MiddlewareHandle
   const probe = new Hono().use(secureHeaders(options)).get('/', (c) => c.body(null, 204))
   let headers: Promise<[string, string][]> | undefined
   return async (c, next) => {
-    headers ??= probe.request('/').then((res) => [...res.headers])
+    headers ??= Promise.resolve(probe.request('/')).then((res) => [...res.headers])
     for (const [name, value] of await headers) c.header(name, value)
     await next()
   }

@@ -7,7 +7,7 @@ import type { NodeContext, NodeResult } from '../node-contract.ts'
 import { portsOf } from '../node-contract.ts'
 import type { Order } from '../orders/order-model.ts'
 import type { RunnerDeps } from './deps.ts'
-import { type CompiledFlow, loadFlowVersion, nextEdges } from './flow-cache.ts'
+import { type CompiledFlow, loadFlowVersion, nextEdges, parsedConfig } from './flow-cache.ts'
 import { enqueueStep, enqueueSteps, enqueueWake, jobPriority } from './jobs.ts'
 import { commitJob, JobWrites } from './job-writes.ts'
 import { loadHead } from './load-head.ts'
@@ -147,9 +147,8 @@ class Chain {
         new Error(`node "${step.node_id}" is missing from the flow or its type is unknown`),
         true,
       )
-    const parsed = def.config.safeParse(node.config)
-    if (!parsed.success)
-      return this.fail(step, attempt, startedAt, new Error(`invalid config: ${parsed.error.message}`), true)
+    const parsed = parsedConfig(this.flow, node)
+    if (!parsed.success) return this.fail(step, attempt, startedAt, new Error(`invalid config: ${parsed.message}`), true)
 
     let state = (step.state as Record<string, unknown> | null) ?? {}
     let wake = firstWake

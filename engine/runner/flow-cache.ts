@@ -9,7 +9,11 @@ export interface CompiledFlow {
   /** `${nodeId}\u0000${port}` → edges leaving that port */
   edges: Map<string, GraphEdge[]>
   triggerId: string
+  /** each node's config as its schema parsed it, on first use (frozen: every run shares it) */
+  configs: Map<string, ParsedConfig>
 }
+
+export type ParsedConfig = { success: true; data: Record<string, unknown> } | { success: false; message: string }
 
 const cache = new Map<string, CompiledFlow>()
 
@@ -41,7 +45,29 @@ export function compileFlow(graph: Graph): CompiledFlow {
     nodes: new Map(graph.nodes.map((n) => [n.id, n])),
     edges,
     triggerId: trigger?.id ?? '',
+    configs: new Map(),
   }
+}
+
+/** A node's config checked by its type's schema, once per flow version (versions never change). */
+export function parsedConfig(flow: CompiledFlow, node: GraphNode): ParsedConfig {
+  let parsed = flow.configs.get(node.id)
+  if (!parsed) {
+    const result = getNodeType(node.type)!.config.safeParse(node.config)
+    parsed = result.success
+      ? { success: true, data: deepFreeze(result.data as Record<string, unknown>) }
+      : { success: false, message: result.error.message }
+    flow.configs.set(node.id, parsed)
+  }
+  return parsed
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const v of Object.values(value)) deepFreeze(v)
+  }
+  return value
 }
 
 export function nextEdges(flow: CompiledFlow, nodeId: string, port: string): GraphEdge[] {
