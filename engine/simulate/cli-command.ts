@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util'
 import type { Config } from '../config.ts'
+import { seedTemplates } from '../email/template-store.ts'
+import { seed } from '../seed/seed.ts'
 import { connect } from '../server.ts'
 import { progressBar } from './progress-bar.ts'
 import { dropDeadScratchDbs } from './scratch-db.ts'
@@ -33,6 +35,10 @@ export async function simulateCommand(config: Config, args: string[]): Promise<v
     throw new Error('--compare takes two versions or flow files, e.g. --compare 3,4')
   const conn = await connect(config)
   try {
+    // a database nobody started orderflow on yet gets what the first start seeds (default flow,
+    // catalogue, templates): never orders, so the real data stays as it was
+    await seedTemplates(conn.handle.db)
+    await seed(conn.handle.db)
     await dropDeadScratchDbs(conn.handle.url)
     const results = await simulate(conn.handle.db, conn.handle.url, {
       flow: values.flow,

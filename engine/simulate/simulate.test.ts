@@ -1,6 +1,9 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createHarness, type Harness, sampleOrder } from '../../test/harness.ts'
+import { createTestDb } from '../../test/test-db.ts'
+import { loadConfig } from '../config.ts'
+import { simulateCommand } from './cli-command.ts'
 import type { Graph } from '../graph.ts'
 import { defaultFlowGraph } from '../seed/default-flow.ts'
 import { orderStream } from './order-stream.ts'
@@ -121,5 +124,28 @@ describe('simulation', () => {
     expect(b!.kpis.paymentFailureRate).toEqual(a!.kpis.paymentFailureRate)
     const text = summary([a!, b!])
     expect(text).toMatch(/lead time mean\s+\S+ d\s+\S+ d\s+−/)
+  }, 120_000)
+
+  it('`orderflow simulate` on a database nobody started orderflow on: seeds the default flow, adds no orders', async () => {
+    const fresh = await createTestDb()
+    const out: string[] = []
+    const write = process.stdout.write
+    process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write
+    try {
+      const config = { ...loadConfig({}), databaseUrl: fresh.url }
+      await simulateCommand(config, ['--orders', '12', '--days', '1', '--tick-minutes', '360'])
+    } finally {
+      process.stdout.write = write
+    }
+    try {
+      expect(out.join('')).toMatch(/^receive\s+receive\s+12\s+12/m)
+      expect(out.join('')).toContain('rate of return (units)')
+      const flows = await fresh.db.selectFrom('flows').select(['id', 'is_default']).execute()
+      expect(flows).toEqual([expect.objectContaining({ is_default: true })])
+      const orders = await sql<{ n: number }>`select count(*)::int as n from orders`.execute(fresh.db)
+      expect(orders.rows[0]!.n).toBe(0)
+    } finally {
+      await fresh.close()
+    }
   }, 120_000)
 })
