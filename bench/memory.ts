@@ -20,14 +20,19 @@ const AHEAD = 2000
 export async function workerMemory(cluster: Cluster, total: number, every = 5000) {
   const db = await engineDb(cluster)
   const child = spawn(process.execPath, ['--import', 'tsx', 'engine/cli.ts', 'worker'], {
-    env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'info', ORDERFLOW_CONCURRENCY: String(ENGINE_WORKER_SETTINGS.concurrency) },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn', ORDERFLOW_CONCURRENCY: String(ENGINE_WORKER_SETTINGS.concurrency) },
+    stdio: ['ignore', 'ignore', 'inherit'],
   })
   try {
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d) => String(d).includes('worker started') && resolve())
-      child.on('exit', (code) => reject(new Error(`orderflow worker exited (${code})`)))
-    })
+    // ready once it has registered itself (its logs go to stderr, and at this level say nothing)
+    let exited: number | null | undefined
+    child.once('exit', (code) => (exited = code))
+    for (;;) {
+      if (exited !== undefined) throw new Error(`orderflow worker exited (${exited})`)
+      const up = await sql`select 1 from worker_processes where pid = ${child.pid!}`.execute(db.db)
+      if (up.rows.length > 0) break
+      await new Promise((r) => setTimeout(r, 100))
+    }
     const samples: { orders: number; rssMb: number }[] = [{ orders: 0, rssMb: rssMb(child.pid!) }]
     let fed = 0
     let done = 0
