@@ -5,7 +5,8 @@ import { bodyLimit as streamedBodyLimit } from 'hono/body-limit'
  * Refuses a request body over `maxSize` bytes (413). A declared Content-Length is checked from
  * the header alone, so the handler still reads the body straight from Node's request: hono's own
  * bodyLimit touches `req.raw.body`, which makes @hono/node-server build a full web Request and
- * stream the body through it, about a tenth of an intake request's CPU. A body without a length
+ * stream the body through it (with the header change in security-headers.ts, intake API CPU went
+ * from 1.3–1.6 to 0.8–1.0 ms per order). A body without a length
  * (chunked) goes through hono's bodyLimit, which counts the bytes as they arrive.
  */
 export function bodyLimit(maxSize: number): MiddlewareHandler {

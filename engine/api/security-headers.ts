@@ -6,7 +6,7 @@ type SecureHeadersOptions = NonNullable<Parameters<typeof secureHeaders>[0]>
 /**
  * hono's secureHeaders, set before the handler runs instead of after it. hono's middleware adds
  * its headers to the finished response, which makes @hono/node-server turn its light response
- * into a full web Response and copy it (a twentieth of an intake request's CPU). The headers do
+ * into a full web Response and copy it. The headers do
  * not depend on the request, so they are taken once from hono's own middleware (its defaults
  * stay the source) and given to the context, which puts them on whatever response it makes.
  */
