@@ -382,6 +382,9 @@ describe('merchant template attacks', () => {
       '<div onclick="alert(1)" onmouseover="alert(2)" style="color: red">styled</div>',
       '<div style="background: url(javascript:alert(1))">css</div>',
       '<div style="width: expression(alert(1))">ie</div>',
+      '<div style="width: e\\78 pression(alert(1))">escaped</div>',
+      '<div style="width: expr/**/ession(alert(1))">commented</div>',
+      '<div style="background: url(java\\script:alert(1))">escaped url</div>',
       '<svg><script>alert(1)</script></svg><svg onload="alert(1)"></svg>',
       '<iframe src="https://evil.example"></iframe><object data="x"></object><embed src="x">',
       '<form action="https://evil.example"><input name="card"></form>',
@@ -397,6 +400,10 @@ describe('merchant template attacks', () => {
     expect(out).toContain('<a href="https://shop.example/track" target="_blank">safe link</a>')
     expect(out).toContain('<td class="num" style="padding:4px">1</td>')
     expect(out).toContain('<div style="color:red">styled</div>')
+    // CSS escapes and comments do not hide an expression or a script URL: the style goes
+    expect(out).toContain('<div>escaped</div>')
+    expect(out).toContain('<div>commented</div>')
+    expect(out).toContain('<div>escaped url</div>')
     expect(out).toContain('<!DOCTYPE html>') // the layout is ours and stays whole
     // a merchant's whole document is sanitised the same way
     const doc = renderTemplate(

@@ -43,7 +43,17 @@ const COMMON_ATTRIBUTES = [
   'data-*',
 ]
 // CSS that runs code in old mail clients (IE expressions, XBL bindings) or loads script URLs
-const DANGEROUS_CSS = /expression\s*\(|javascript\s*:|vbscript\s*:|behavior\s*:|-moz-binding|@import/i
+const DANGEROUS_PATTERN = /expression\s*\(|javascript\s*:|vbscript\s*:|behavior\s*:|-moz-binding|@import/i
+/** Tested after what CSS itself undoes: comments dropped and escapes decoded (`e\78 pression(`, `expr/**\/ession(`). */
+const DANGEROUS_CSS = {
+  test: (css: string) =>
+    DANGEROUS_PATTERN.test(
+      css
+        .replace(/\/\*[\s\S]*?(\*\/|$)/g, '')
+        .replace(/\\([0-9a-f]{1,6})\s?/gi, (_, hex: string) => String.fromCodePoint(Math.min(Number.parseInt(hex, 16), 0x10ffff) || 0xfffd))
+        .replace(/\\([^\n])/g, '$1'),
+    ),
+}
 
 const options = (document: boolean): sanitizeHtml.IOptions => ({
   allowedTags: document ? [...EMAIL_TAGS, ...DOCUMENT_TAGS] : EMAIL_TAGS,
