@@ -151,8 +151,10 @@ if (metrics) {
     console.log(`${'metrics'.padEnd(8)} ${`ms flow metrics, ${name}`.padEnd(40)} ${ms(t)}  ${cold(t)}; steps alone ${raw.warm.toFixed(0)}, ${cold(raw)}; target < 200`)
   }
   console.log(`${'metrics'.padEnd(8)} ${`s rollup_metrics job, ${metrics.steps} steps`.padEnd(40)} ${metrics.rollup.seconds.toFixed(1).padStart(12)}  again with nothing new: ${metrics.rollup.rerunSeconds.toFixed(2)} s`)
+  console.log(`${'kpis'.padEnd(8)} ${`s rollup_kpis job, ${metrics.orders} orders`.padEnd(40)} ${metrics.kpiRollupSeconds.toFixed(1).padStart(12)}`)
   for (const [name, t] of Object.entries(metrics.kpis)) {
-    console.log(`${'kpis'.padEnd(8)} ${`ms kpis, ${name} (${metrics.orders} orders)`.padEnd(40)} ${ms(t)}  ${cold(t)}; target < 200`)
+    const open = metrics.kpisWithOpen.times[name]!
+    console.log(`${'kpis'.padEnd(8)} ${`ms kpis, ${name} (${metrics.orders} orders)`.padEnd(40)} ${ms(t)}  ${cold(t)}; with ${metrics.kpisWithOpen.orders} orders open ${open.warm.toFixed(0)}, ${cold(open)}; target < 200`)
   }
 }
 const dir = path.join('bench', 'results')

@@ -59,7 +59,8 @@ export async function seedSteps(
       now() - make_interval(secs => ${days * 86_400}::float8 * (1 - g::float8 / ${runs}::int)), now()
     from generate_series(1, ${runs}::int) g`.execute(db)
   await sql`insert into runs (order_id, flow_id, flow_version, status, started_at)
-    select o.id, ${BENCH_FLOW}, case when row_number() over (order by o.id) <= ${runs / 2} then 1 else 2 end, 'completed', o.placed_at
+    select o.id, ${BENCH_FLOW}, case when row_number() over (order by o.id) <= ${runs / 2} then 1 else 2 end,
+      case when o.placed_at > now() - interval '2 days' then 'waiting' else 'completed' end, o.placed_at
     from orders o where o.channel = 'bench'`.execute(db)
   const nodes = sql.raw(
     `(values ${NODES.map(([id, type, ports, waits], i) => `(${i}, '${id}', '${type}', array[${ports.map((p) => `'${p}'`).join(',') || "''"}]::text[], ${waits})`).join(', ')}) as n(pos, node_id, node_type, ports, waits)`,

@@ -6,7 +6,7 @@ import { sql } from 'kysely'
 import type pg from 'pg'
 import type { Db } from './db.ts'
 import { deliverEmailTask, storeEmailTask } from './email/deliver-email.ts'
-import { rollupCron, rollupMetricsTask } from './metrics/rollup-task.ts'
+import { rollupCron, rollupKpisTask, rollupMetricsTask } from './metrics/rollup-task.ts'
 import { silentLogger } from './migrate.ts'
 import type { RunnerDeps } from './runner/deps.ts'
 import { executeStepJob } from './runner/execute-step.ts'
@@ -92,6 +92,7 @@ export async function startWorker(opts: WorkerOptions): Promise<OrderflowWorker>
       wake_step: async (payload: unknown) => executeStepJob(db, deps, stepIdOf(payload), 'wake'),
       deliver_email: opts.emailDelivery === 'store' ? storeEmailTask(db) : deliverEmailTask(db),
       rollup_metrics: rollupMetricsTask(db, deps.log),
+      rollup_kpis: rollupKpisTask(db, deps.log),
     },
   }
   let runner: Runner | undefined

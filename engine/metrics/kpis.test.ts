@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createHarness, type Harness } from '../../test/harness.ts'
+import { rollupKpiFacts } from './kpi-rollup.ts'
 import { kpis } from './kpis.ts'
 
 const HOUR = 3_600_000
@@ -250,7 +251,26 @@ beforeAll(async () => {
 })
 afterAll(async () => h?.close())
 
-describe('KPIs', () => {
+const facts = async () =>
+  (
+    await sql<{
+      state: string
+      n: number
+    }>`select state, count(*)::int as n from order_kpi_facts group by 1 order by 1`.execute(h.db)
+  ).rows
+
+// The same expectations twice: first every order's facts computed by the query (nothing rolled up
+// yet), then read from order_kpi_facts after the rollup_kpis job filled them in.
+describe.each(['computed live', 'rolled up'])('KPIs (facts %s)', (mode) => {
+  beforeAll(async () => {
+    if (mode === 'computed live') {
+      expect(await facts()).toEqual([{ state: 'open', n: 7 }])
+      return
+    }
+    expect(await rollupKpiFacts(h.db)).toEqual({ claimed: 7, filled: 7, waited: true })
+    expect(await facts()).toEqual([{ state: 'filled', n: 7 }])
+  })
+
   it('computes every KPI of the window exactly', async () => {
     const k = await kpis(h.db, { from: FROM, to: TO })
     expect(k.ordersPlaced).toBe(5)

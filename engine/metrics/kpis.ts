@@ -70,7 +70,7 @@ export interface KpiReport extends Kpis {
   series?: KpiPoint[]
 }
 
-type Rows = Awaited<ReturnType<typeof q.ordersPlaced>>
+type Rows = Awaited<ReturnType<typeof q.summary>>
 
 /** Totals and, with `bucket`, the same figures per bucket. */
 export async function kpis(db: Executor, scope: q.KpiScope, opts: KpiOptions = {}): Promise<KpiReport> {
@@ -101,23 +101,19 @@ export async function kpis(db: Executor, scope: q.KpiScope, opts: KpiOptions = {
   }
 }
 
-type Figures = Record<
-  'placed' | 'returns' | 'picking' | 'lead' | 'backorders' | 'payments' | 'shipping' | 'emails',
-  Rows
->
+interface Figures {
+  summary: Rows
+  returns: Rows
+  emails: Rows
+}
 
 async function figures(db: Executor, s: q.KpiScope, sla: q.Sla, b: q.Bucket | undefined): Promise<Figures> {
-  const [placed, returns, picking, lead, backorders, payments, shipping, emails] = await Promise.all([
-    q.ordersPlaced(db, s, b),
-    q.returnUnits(db, s, b),
-    q.picking(db, s, b),
-    q.leadTime(db, s, b),
-    q.backorders(db, s, b),
-    q.payments(db, s, b),
-    q.shipping(db, s, sla, b),
+  const [summary, returns, emails] = await Promise.all([
+    q.summary(db, s, sla, b),
+    q.returnsByReason(db, s, b),
     q.emails(db, s, b),
   ])
-  return { placed, returns, picking, lead, backorders, payments, shipping, emails }
+  return { summary, returns, emails }
 }
 
 const key = (b: Date | null) => (b ? b.toISOString() : '')
@@ -125,19 +121,16 @@ const key = (b: Date | null) => (b ? b.toISOString() : '')
 /** The figures of one bucket (null: the totals). */
 function kpisOf(f: Figures, bucket: string | null, sla: q.Sla): Omit<Kpis, 'purchaseFrequency'> {
   const of = (rows: Rows) => rows.filter((r) => key(r.bucket) === (bucket ?? ''))
-  const one = (rows: Rows, col: string) => Number(of(rows)[0]?.[col] ?? 0)
-  const returns = of(f.returns)
-  const unitsSold = Number(returns.find((r) => r.reason === null)?.units ?? 0)
-  const reasons = returns
-    .filter((r) => r.reason !== null)
-    .map((r) => ({ reason: String(r.reason), units: Number(r.units) }))
+  const row = of(f.summary)[0]
+  const one = (col: string) => Number(row?.[col] ?? 0)
+  const unitsSold = one('units_sold')
+  const reasons = of(f.returns).map((r) => ({ reason: String(r.reason), units: Number(r.units) }))
   const unitsReturned = reasons.reduce((a, r) => a + r.units, 0)
-  const lead = of(f.lead)[0]
-  const pct = (lead?.pct as number[] | null | undefined) ?? [null, null]
-  const picked = one(f.picking, 'picked')
-  const withError = one(f.picking, 'with_error')
+  const pct = (row?.pct as number[] | null | undefined) ?? [null, null]
+  const picked = one('picked')
+  const withError = one('with_error')
   return {
-    ordersPlaced: one(f.placed, 'orders'),
+    ordersPlaced: one('orders'),
     returnRate: {
       unitsSold,
       unitsReturned,
@@ -152,25 +145,25 @@ function kpisOf(f: Figures, bucket: string | null, sla: q.Sla): Omit<Kpis, 'purc
       rate: ratio(picked - withError, picked),
     },
     leadTime: {
-      deliveredOrders: Number(lead?.delivered ?? 0),
-      meanMs: num(lead?.mean),
+      deliveredOrders: one('delivered'),
+      meanMs: num(row?.mean),
       p50Ms: num(pct[0]),
       p95Ms: num(pct[1]),
     },
     backorderRate: {
-      stockCheckedOrders: one(f.backorders, 'checked'),
-      backorderedOrders: one(f.backorders, 'backordered'),
-      rate: ratio(one(f.backorders, 'backordered'), one(f.backorders, 'checked')),
+      stockCheckedOrders: one('checked'),
+      backorderedOrders: one('backordered'),
+      rate: ratio(one('backordered'), one('checked')),
     },
     paymentFailureRate: {
-      ordersWithPayment: one(f.payments, 'attempted'),
-      ordersWithFailedPayment: one(f.payments, 'failed'),
-      rate: ratio(one(f.payments, 'failed'), one(f.payments, 'attempted')),
+      ordersWithPayment: one('attempted'),
+      ordersWithFailedPayment: one('failed'),
+      rate: ratio(one('failed'), one('attempted')),
     },
     onTimeShipRate: {
-      shippedOrders: one(f.shipping, 'shipped'),
-      onTime: one(f.shipping, 'on_time'),
-      rate: ratio(one(f.shipping, 'on_time'), one(f.shipping, 'shipped')),
+      shippedOrders: one('shipped'),
+      onTime: one('on_time'),
+      rate: ratio(one('on_time'), one('shipped')),
       sla,
     },
     emailsPerTemplate: of(f.emails).map((r) => ({ template: String(r.template), sent: Number(r.sent) })),
