@@ -5,12 +5,51 @@ import { ApiError } from '../errors.ts'
 import { jobPriority } from '../runner/jobs.ts'
 import type { OrderInput } from './order-model.ts'
 
-interface IntakeRow {
+interface IntakeRow extends ResolvedFlow {
   order_id: number | null
+}
+
+/** The order's flow as intake resolved it. */
+export interface ResolvedFlow {
   flow_id: string | null
   active_version: number | null
   has_trigger: boolean
 }
+
+/** Why no order was taken in for this flow, or undefined when the flow can take orders. */
+export function flowError(row: ResolvedFlow, requested: string | undefined): ApiError | undefined {
+  if (row.flow_id === null) {
+    return requested
+      ? new ApiError(
+          422,
+          'unknown_flow',
+          `Flow "${requested}" does not exist; send an existing flowId or leave it out to use the default flow.`,
+        )
+      : new ApiError(
+          422,
+          'no_default_flow',
+          'No default flow is set; name a flowId or mark a flow as default.',
+        )
+  }
+  if (row.active_version === null) {
+    return new ApiError(
+      422,
+      'flow_not_published',
+      `Flow "${row.flow_id}" has no published version yet; publish it before sending orders to it.`,
+    )
+  }
+  if (!row.has_trigger) {
+    return new ApiError(
+      422,
+      'invalid_flow',
+      `Version ${row.active_version} of flow "${row.flow_id}" has no trigger node; publish a version with a "Receive order" node.`,
+    )
+  }
+  return undefined
+}
+
+/** The node types that start a run (the first step of every order). */
+export const TRIGGER_TYPES = nodeTypes.filter((t) => t.trigger).map((t) => t.type)
 
 /**
  * Takes an order in: customer, order, lines, its run on the flow's active version, the run's
@@ -21,12 +60,14 @@ interface IntakeRow {
  * when both arrive at the same moment (the unique index decides; the loser reads the winner's row).
  * An unknown or unpublished flow inserts nothing and is the caller's error (422).
  */
-export async function receiveOrder(db: Db, input: OrderInput): Promise<{ id: number; created: boolean; status: string }> {
-  const triggers = nodeTypes.filter((t) => t.trigger).map((t) => t.type)
+export async function receiveOrder(
+  db: Db,
+  input: OrderInput,
+): Promise<{ id: number; created: boolean; status: string }> {
   const { rows } = await sql<IntakeRow>`
     with f as (
       select f.id, f.active_version,
-        (select n from jsonb_array_elements(v.graph -> 'nodes') n where n ->> 'type' = any(${triggers}::text[]) limit 1) as trigger
+        (select n from jsonb_array_elements(v.graph -> 'nodes') n where n ->> 'type' = any(${TRIGGER_TYPES}::text[]) limit 1) as trigger
       from flows f left join flow_versions v on v.flow_id = f.id and v.version = f.active_version
       where case when ${input.flowId ?? null}::text is null then f.is_default else f.id = ${input.flowId ?? null}::text end
     ), ok as (
@@ -70,17 +111,8 @@ export async function receiveOrder(db: Db, input: OrderInput): Promise<{ id: num
     from (select 1) one left join f on true`.execute(db)
   const row = rows[0]!
   if (row.order_id !== null) return { id: row.order_id, created: true, status: 'received' }
-  if (row.flow_id === null) {
-    throw input.flowId
-      ? new ApiError(422, 'unknown_flow', `Flow "${input.flowId}" does not exist; send an existing flowId or leave it out to use the default flow.`)
-      : new ApiError(422, 'no_default_flow', 'No default flow is set; name a flowId or mark a flow as default.')
-  }
-  if (row.active_version === null) {
-    throw new ApiError(422, 'flow_not_published', `Flow "${row.flow_id}" has no published version yet; publish it before sending orders to it.`)
-  }
-  if (!row.has_trigger) {
-    throw new ApiError(422, 'invalid_flow', `Version ${row.active_version} of flow "${row.flow_id}" has no trigger node; publish a version with a "Receive order" node.`)
-  }
+  const error = flowError(row, input.flowId)
+  if (error) throw error
   // it exists (or a concurrent request inserted it first: ours waited on the unique index)
   const existing = await db
     .selectFrom('orders')
