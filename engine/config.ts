@@ -14,7 +14,7 @@ export interface Config {
   smtpUrl: string | undefined
   /** The shop named in emails. (env `ORDERFLOW_SHOP_NAME`, `ORDERFLOW_SUPPORT_EMAIL`, `ORDERFLOW_SHOP_URL`) */
   shop: { name?: string; supportEmail?: string; url?: string }
-  /** Jobs run at once per worker process. (Default: 8, env `ORDERFLOW_CONCURRENCY`) */
+  /** Jobs run at once per worker process. (Default: 16, env `ORDERFLOW_CONCURRENCY`) */
   concurrency: number
   /** Seconds without a heartbeat after which a worker is declared dead and its jobs released. (Default: 30, env `ORDERFLOW_DEAD_WORKER_AFTER`) */
   deadWorkerAfterSeconds: number

@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createHarness, type Harness } from '../../test/harness.ts'
+import { createHarness, eventually, type Harness } from '../../test/harness.ts'
 import { claimIdle, currentSnapshot, fillClaimed, rollupKpiFacts } from './kpi-rollup.ts'
 import { kpis } from './kpis.ts'
 
@@ -232,5 +232,12 @@ describe('rollup_kpis', () => {
     expect(await row(id)).toMatchObject({ state: 'open', returned: null })
     expect(await rollupKpiFacts(h.db)).toMatchObject({ claimed: 1, filled: 1 })
     expect(await row(id)).toMatchObject({ state: 'filled', returned: { damaged: 1 } })
+  })
+
+  it('runs as the worker\'s rollup_kpis job', async () => {
+    const id = await order('completed')
+    await h.worker() // stopped by h.close()
+    await sql`select graphile_worker.add_job('rollup_kpis', job_key := 'rollup_kpis')`.execute(h.db)
+    await eventually(async () => (await row(id)).state === 'filled', 10_000, 'the rollup_kpis job to fill the order')
   })
 })
