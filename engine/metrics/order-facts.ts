@@ -33,14 +33,14 @@ const has = (from: RawBuilder<unknown>) => sql`coalesce((select true from ${from
 
 /**
  * A subquery (for `cross join lateral`) giving the FACT_COLUMNS of the order whose id is `orderId`.
- * Each fact is an index look-up by order_id, so it is cheap for a few thousand orders; the rollup
- * stores it for the rest.
+ * Each table is read once, by its order_id index (shipments, payments and backorders aggregated in
+ * one look-up each), so it is cheap for a few thousand orders; the rollup stores it for the rest.
  */
 export function factsOf(orderId: RawBuilder<number> | ReturnType<typeof sql.ref>): RawBuilder<unknown> {
   const id = orderId
   return sql`select
     (select sum(l.quantity) from order_lines l where l.order_id = ${id})::int as units,
-    ${has(sql`shipments sh where sh.order_id = ${id}`)} as shipped,
+    sh.n > 0 as shipped,
     (select jsonb_object_agg(reason, units) from (
       select rt.reason, sum((x ->> 'quantity')::int)::int as units
       from returns rt cross join jsonb_array_elements(rt.lines) x
@@ -48,12 +48,17 @@ export function factsOf(orderId: RawBuilder<number> | ReturnType<typeof sql.ref>
     ${has(sql`pick_list_lines pl where pl.order_id = ${id} and pl.picked_quantity is not null`)} as picked,
     (${has(sql`pick_errors pe where pe.order_id = ${id}`)}
       or ${has(sql`returns rt where rt.order_id = ${id} and rt.reason = 'wrong_item' and rt.status <> 'rejected'`)}) as pick_error,
-    (select case when bool_and(sh.delivered_at is not null) then max(sh.delivered_at) end
-      from shipments sh where sh.order_id = ${id}) as delivered_at,
-    (${has(sql`reservations rs where rs.order_id = ${id}`)} or ${has(sql`backorders b where b.order_id = ${id}`)}) as stock_checked,
-    ${has(sql`backorders b where b.order_id = ${id}`)} as backordered,
-    ${has(sql`payments p where p.order_id = ${id}`)} as payment_attempted,
-    ${has(sql`payments p where p.order_id = ${id} and p.status = 'failed'`)} as payment_failed,
-    (select sh.booked_at from shipments sh where sh.order_id = ${id} order by sh.booked_at, sh.id limit 1) as first_booked_at,
-    (select sh.service from shipments sh where sh.order_id = ${id} order by sh.booked_at, sh.id limit 1) as first_service`
+    sh.delivered_at,
+    (bo.n > 0 or ${has(sql`reservations rs where rs.order_id = ${id}`)}) as stock_checked,
+    bo.n > 0 as backordered,
+    pa.n > 0 as payment_attempted,
+    coalesce(pa.failed, false) as payment_failed,
+    sh.first_booked_at, sh.first_service
+  from (select count(*) as n,
+      case when bool_and(delivered_at is not null) then max(delivered_at) end as delivered_at,
+      (array_agg(booked_at order by booked_at, id))[1] as first_booked_at,
+      (array_agg(service order by booked_at, id))[1] as first_service
+    from shipments where order_id = ${id}) sh,
+    (select count(*) as n, bool_or(status = 'failed') as failed from payments where order_id = ${id}) pa,
+    (select count(*) as n from backorders where order_id = ${id}) bo`
 }
