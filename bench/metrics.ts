@@ -75,7 +75,11 @@ async function evictor(db: Db): Promise<{ evict: () => Promise<void>; cold: bool
 }
 
 /** Enqueues a rollup job and runs it with the worker's own task, as the worker's cron would. */
-async function rollupJob(db: Db, pool: Parameters<typeof runOnce>[0]['pgPool'], task: 'rollup_metrics' | 'rollup_kpis') {
+async function rollupJob(
+  db: Db,
+  pool: Parameters<typeof runOnce>[0]['pgPool'],
+  task: 'rollup_metrics' | 'rollup_kpis',
+) {
   await sql`select graphile_worker.add_job(${task})`.execute(db)
   const log = pino({ level: 'silent' })
   const t = performance.now()
