@@ -101,17 +101,14 @@ export async function receiveOrders(db: Db, inputs: OrderInput[]): Promise<Batch
       select r.id, oi.trigger ->> 'id', oi.trigger ->> 'type', 'pending', 1 from r join oi on oi.id = r.order_id
       returning id
     ), j as (
+      -- one call for all; its NOTIFY carries the count, so that many idle workers wake
       select count(*) as n from graphile_worker.add_jobs((
         select array_agg(row('run_step', json_build_object('stepId', s.id), null, null, null, 'step:' || s.id,
           ${jobPriority({})}::int, null)::graphile_worker.job_spec)
         from s))
-    ), wake as (
-      -- add_jobs notifies once, which wakes one idle worker; say how many jobs there are, or the
-      -- other idle workers would sleep until their next poll while one drains the batch
-      select pg_notify('jobs:insert', json_build_object('count', j.n)::text) from j where j.n > 1
     )
     select fi.n, oi.id as order_id, fi.resolved_flow as flow_id, fi.active_version, fi.trigger is not null as has_trigger,
-      (select n from j) as jobs, (select count(*) from wake) as woken
+      (select n from j) as jobs
     from fi left join oi on oi.n = fi.n
     order by fi.n`.execute(db)
   const existing = await alreadyThere(

@@ -156,4 +156,5 @@ describe('intake batcher', () => {
     expect(r).toMatchObject({ created: true, status: 'received' })
     expect(await written(r.id)).toMatchObject({ run: [{ status: 'running' }], facts: [{ state: 'open' }] })
   })
+
 })
