@@ -121,12 +121,14 @@ export async function engineBurst(cluster: Cluster, n: number, onWorkerStart?: (
  * `warmupSeconds` first, left out of the figures and reported apart: a fresh worker's first
  * seconds (JIT, statements prepared on each connection, caches) are slow (at 40/s: p99 ~0.8 s
  * against ~20 ms after), and at a rate near capacity their backlog would stand for the steady state.
+ * With `quietSeconds`, then nothing for that long and the rate again for 3 s: the first orders
+ * after a quiet spell (`afterQuiet`), which meet whatever the pool closed meanwhile.
  */
 export async function engineSteady(
   cluster: Cluster,
   ratePerSecond: number,
   seconds: number,
-  warmupSeconds = 3,
+  opts: { warmupSeconds?: number; quietSeconds?: number } = {},
 ) {
   const db = await engineDb(cluster)
   try {
@@ -145,7 +147,7 @@ export async function engineSteady(
       await Promise.all(inflight)
       return (performance.now() - started) / 1000
     }
-    const warm = ratePerSecond * warmupSeconds
+    const warm = ratePerSecond * (opts.warmupSeconds ?? 3)
     await feed(0, warm)
     await waitAllFinished(db, warm)
     const lastWarm = (await sql<{ id: number }>`select max(id)::int as id from orders`.execute(db.db))
@@ -153,14 +155,25 @@ export async function engineSteady(
     const total = ratePerSecond * seconds
     const fedSeconds = await feed(warm, total)
     await waitAllFinished(db, warm + total)
+    const lastMeasured = warm + total
+    let afterQuiet: Awaited<ReturnType<typeof latencies>> | undefined
+    if (opts.quietSeconds) {
+      const lastId = (await sql<{ id: number }>`select max(id)::int as id from orders`.execute(db.db))
+        .rows[0]!.id
+      await new Promise((r) => setTimeout(r, opts.quietSeconds! * 1000))
+      await feed(lastMeasured, ratePerSecond * 3)
+      await waitAllFinished(db, lastMeasured + ratePerSecond * 3)
+      afterQuiet = await latencies(db, lastId, Number.MAX_SAFE_INTEGER)
+    }
     await worker.stop()
     const warmup = await latencies(db, 0, lastWarm)
     return {
       ratePerSecond,
       orders: total,
       achievedIntakeRate: total / fedSeconds,
-      ...(await latencies(db, lastWarm, Number.MAX_SAFE_INTEGER)),
+      ...(await latencies(db, lastWarm, lastWarm + total)),
       warmupP99: warmup.p99,
+      ...(afterQuiet ? { afterQuietP50: afterQuiet.p50, afterQuietP99: afterQuiet.p99 } : {}),
     }
   } finally {
     await db.drop()

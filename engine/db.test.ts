@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createTestDb } from '../test/test-db.ts'
+import { openDb } from './db.ts'
 
 const t = await createTestDb()
 afterAll(() => t.close())
@@ -13,7 +14,11 @@ describe('prepared statements', () => {
     await t.db.connection().execute(async (c) => {
       const read = () => sql<Record<string, unknown>>`select * from prep_probe where id = ${1}`.execute(c)
       expect((await read()).rows).toEqual([{ id: 1, a: 'x' }])
-      const prepared = await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements where statement like ${'%from prep_probe%'}`.execute(c)
+      const prepared = await sql<{
+        n: number
+      }>`select count(*)::int as n from pg_prepared_statements where statement like ${'%from prep_probe%'}`.execute(
+        c,
+      )
       expect(prepared.rows[0]!.n).toBe(1)
       // another process migrates: the cached plan's result type changes; the read is prepared anew
       const other = await t.pool.connect()
@@ -22,4 +27,21 @@ describe('prepared statements', () => {
       for (let i = 0; i < 3; i++) expect((await read()).rows).toEqual([{ id: 1, a: 'x', b: 7 }])
     })
   })
+})
+
+describe('connection pool', () => {
+  it('keeps an idle connection (and what it prepared) past pg’s 10 s default', async () => {
+    const handle = openDb(t.url, { max: 1 })
+    try {
+      const pid = async () =>
+        (await sql<{ pid: number }>`select pg_backend_pid() as pid where ${1} = 1`.execute(handle.db))
+          .rows[0]!.pid
+      const first = await pid()
+      await new Promise((r) => setTimeout(r, 11_000))
+      expect(handle.pool.idleCount).toBe(1)
+      expect(await pid()).toBe(first)
+    } finally {
+      await handle.close()
+    }
+  }, 20_000)
 })

@@ -17,10 +17,28 @@ export interface DbHandle {
   close(): Promise<void>
 }
 
+export interface OpenDbOptions {
+  /** Connections in the pool. (Default: 20) */
+  max?: number
+  /**
+   * How long an idle connection stays open. A new connection costs its first statements their
+   * planning and PostgreSQL's catalog look-ups: with pg's 10 s, orders after 15 quiet seconds
+   * took p50 353 / p99 565 ms from intake to completion instead of 3 / 10 ms. (Default: 10 minutes)
+   */
+  idleTimeoutMillis?: number
+  onError?: (e: Error) => void
+}
+
 /** Opens a pool; errors of idle clients (e.g. the server restarting) are logged, never fatal. */
-export function openDb(url: string, opts: { max?: number; onError?: (e: Error) => void } = {}): DbHandle {
+export function openDb(url: string, opts: OpenDbOptions = {}): DbHandle {
   const onError = opts.onError ?? (() => {})
-  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 20 })
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 20,
+    idleTimeoutMillis: opts.idleTimeoutMillis ?? 600_000,
+    // idle connections do not keep a process alive (a CLI command ends when its work does)
+    allowExitOnIdle: true,
+  })
   pool.on('error', onError)
   pool.on('connect', (client) => {
     client.on('error', onError)
@@ -67,7 +85,8 @@ function prepareStatements(client: pg.PoolClient) {
   // biome-ignore lint/suspicious/noExplicitAny: pg's query has many overloads; we only touch (text, values)
   ;(client as any).query = (...args: unknown[]) => {
     const [text, values] = args
-    if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0 || args.length !== 2) return query(...args)
+    if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0 || args.length !== 2)
+      return query(...args)
     let name = names.get(text)
     if (!name && names.size < MAX_PREPARED) {
       name = `of${next++}`
