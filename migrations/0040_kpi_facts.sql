@@ -5,9 +5,10 @@
 -- window); the KPI queries read a filled row as it is and compute the facts of every other order
 -- (open or claimed) from the order tables, so their results never depend on when the job last ran.
 --
--- A filled row stays true because every write to a table the facts are made of sets it back to
--- 'open' (the triggers below). Writes for orders being processed, almost all of the engine's,
--- find the row open and change nothing: one index probe each.
+-- A filled row is only read as it is while its order has no row in order_kpi_dirty: every write
+-- to a table the facts are made of notes the order there once its row is claimed or filled (the
+-- triggers below), and the rollup reopens the rows noted. Writes for orders being processed,
+-- almost all of the engine's, find the row open and write nothing: one index probe each.
 --
 -- state: open    - facts not known here (order still running, or changed since they were filled)
 --        claimed - the rollup will fill it once every transaction that might have written to the
@@ -59,16 +60,29 @@ create trigger order_kpi_facts_copy after update of placed_at, channel on orders
   for each row when (old.placed_at is distinct from new.placed_at or old.channel is distinct from new.channel)
   execute function order_kpi_facts_copy();
 
--- A write to a table the facts are made of: the facts of its order (both, if order_id changed)
--- are no longer known. The `state <> 'open'` test keeps writes for running orders from writing.
+-- Orders whose facts changed after they were claimed or filled: the KPI queries compute them
+-- as if open, the rollup reopens them. Append-only and unindexed, so that a writer only inserts:
+-- it never locks a facts row (writers that change several orders in one transaction, such as a
+-- pick confirmation, would otherwise lock facts rows in their own order and could deadlock with
+-- each other or with the rollup's fill).
+create table order_kpi_dirty (
+  order_id bigint not null
+);
+
+-- A write to a table the facts are made of: note the order when its facts are claimed or filled.
+-- Writes for orders being processed, almost all of the engine's, find the row open: one index
+-- probe, nothing written. (An open row read here while a claim is committing is the rollup's
+-- concern: it waits for this transaction before it reads the facts; see kpi-rollup.ts.)
 create function order_kpi_facts_stale() returns trigger language plpgsql as $$
 begin
-  if tg_op <> 'INSERT' and old.order_id is not null then
-    update order_kpi_facts set state = 'open', claim_xid = null where order_id = old.order_id and state <> 'open';
+  if tg_op <> 'INSERT' and old.order_id is not null
+    and exists (select 1 from order_kpi_facts where order_id = old.order_id and state <> 'open') then
+    insert into order_kpi_dirty (order_id) values (old.order_id);
   end if;
   if tg_op <> 'DELETE' and new.order_id is not null
-    and (tg_op = 'INSERT' or new.order_id is distinct from old.order_id) then
-    update order_kpi_facts set state = 'open', claim_xid = null where order_id = new.order_id and state <> 'open';
+    and (tg_op = 'INSERT' or new.order_id is distinct from old.order_id)
+    and exists (select 1 from order_kpi_facts where order_id = new.order_id and state <> 'open') then
+    insert into order_kpi_dirty (order_id) values (new.order_id);
   end if;
   return null;
 end $$;

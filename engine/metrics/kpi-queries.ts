@@ -46,20 +46,27 @@ const run = async (db: Executor, q: RawBuilder<Row>) => {
 
 /**
  * The facts of the orders placed in the window (filtered by flow and channel), one row each: a
- * filled row of order_kpi_facts as it is, any other order's facts computed from the order tables
- * (order-facts.ts). Which way a row came never changes a result.
+ * filled row of order_kpi_facts as it is unless its order is noted in order_kpi_dirty, any other
+ * order's facts computed from the order tables (order-facts.ts). Which way a row came never
+ * changes a result.
  */
 function facts(s: KpiScope, b: Bucket | undefined) {
   const where = sql`${inWindow('k.placed_at', s)}
     ${s.channel ? sql`and k.channel = ${s.channel}` : sql``}
     ${s.flowId ? sql`and exists (select 1 from runs r where r.order_id = k.order_id and r.flow_id = ${s.flowId})` : sql``}`
-  return sql`k as (
+  const live = sql`select k.placed_at, ${bucketOf('k.placed_at', b)}, ${factColumns('f')}
+    from order_kpi_facts k cross join lateral (${factsOf(sql.ref('k.order_id'))}) f`
+  // three parts, so each finds its rows by an index: filled and not noted since; not filled
+  // (the partial index); filled but noted in order_kpi_dirty (the few noted orders)
+  return sql`dirty as materialized (select distinct order_id from order_kpi_dirty),
+  k as (
     select k.placed_at, ${bucketOf('k.placed_at', b)} as bucket, ${factColumns('k')}
-    from order_kpi_facts k where k.state = 'filled' and ${where}
+    from order_kpi_facts k
+    where k.state = 'filled' and ${where} and k.order_id not in (select order_id from dirty)
     union all
-    select k.placed_at, ${bucketOf('k.placed_at', b)}, ${factColumns('f')}
-    from order_kpi_facts k cross join lateral (${factsOf(sql.ref('k.order_id'))}) f
-    where k.state <> 'filled' and ${where}
+    ${live} where k.state <> 'filled' and ${where}
+    union all
+    ${live} where k.state = 'filled' and ${where} and k.order_id in (select order_id from dirty)
   )`
 }
 

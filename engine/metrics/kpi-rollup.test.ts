@@ -70,6 +70,13 @@ async function order(status: 'completed' | 'waiting' | 'running', units = 2): Pr
   return id
 }
 
+const noted = async (id: number) =>
+  (
+    await sql<{ n: number }>`select count(*)::int as n from order_kpi_dirty where order_id = ${id}`.execute(
+      h.db,
+    )
+  ).rows[0]!.n
+
 const row = async (id: number) =>
   (await sql<Record<string, unknown>>`select * from order_kpi_facts where order_id = ${id}`.execute(h.db))
     .rows[0]!
@@ -118,7 +125,7 @@ describe('rollup_kpis', () => {
     const done = await order('completed', 3)
     const waiting = await order('waiting', 4)
     const running = await order('running')
-    expect(await rollupKpiFacts(h.db)).toEqual({ claimed: 2, filled: 2, waited: true })
+    expect(await rollupKpiFacts(h.db)).toEqual({ reopened: 0, claimed: 2, filled: 2, waited: true })
     expect(await row(waiting)).toMatchObject({ state: 'filled', units: 4 })
     expect(await row(done)).toMatchObject({
       state: 'filled',
@@ -142,10 +149,10 @@ describe('rollup_kpis', () => {
     expect((await kpis(h.db, ALL)).returnRate.unitsSold).toBe(36)
     await sql`update order_kpi_facts set units = 3 where order_id = ${done}`.execute(h.db)
     await h.db.updateTable('runs').set({ status: 'completed' }).where('order_id', '=', running).execute()
-    expect(await rollupKpiFacts(h.db)).toEqual({ claimed: 1, filled: 1, waited: true })
+    expect(await rollupKpiFacts(h.db)).toEqual({ reopened: 0, claimed: 1, filled: 1, waited: true })
   })
 
-  it('reopens filled facts on any write to the tables they are made of, and fills them again', async () => {
+  it('notes a filled order on any write to the tables its facts are made of, computes it live, and fills it again', async () => {
     const id = await order('completed')
     await rollupKpiFacts(h.db)
     const before = await kpis(h.db, ALL)
@@ -165,20 +172,24 @@ describe('rollup_kpis', () => {
     ]
     for (const write of writes) {
       await write()
-      expect((await row(id)).state).toBe('open')
-      await rollupKpiFacts(h.db)
-      expect((await row(id)).state).toBe('filled')
+      expect(await noted(id)).toBeGreaterThan(0)
+      expect(await rollupKpiFacts(h.db)).toMatchObject({ reopened: 1, claimed: 1, filled: 1 })
+      expect([(await row(id)).state, await noted(id)]).toEqual(['filled', 0])
     }
+    // noted, the order is computed by the query at once, before any rollup
+    await addReturn(h.pool, id)
+    expect((await kpis(h.db, ALL)).returnRate.unitsReturned).toBe(before.returnRate.unitsReturned + 2)
+    await rollupKpiFacts(h.db)
     expect(await row(id)).toMatchObject({
       units: 5,
-      returned: { damaged: 1 },
+      returned: { damaged: 2 },
       delivered_at: null,
       payment_attempted: false,
       stock_checked: true,
       backordered: true,
     })
     const after = await kpis(h.db, ALL)
-    expect(after.returnRate.unitsReturned).toBe(before.returnRate.unitsReturned + 1)
+    expect(after.returnRate.unitsReturned).toBe(before.returnRate.unitsReturned + 2)
     expect(after.leadTime.deliveredOrders).toBe(before.leadTime.deliveredOrders - 1)
     // moving the order out of the window moves its facts row with it
     await h.db
@@ -197,7 +208,12 @@ describe('rollup_kpis', () => {
       await w.query('begin')
       await addReturn(w, id) // the row is open: the trigger leaves it alone
       // the claim commits; the writer is still running, so the facts cannot be read yet
-      expect(await rollupKpiFacts(h.db, { waitMs: 300 })).toEqual({ claimed: 1, filled: 0, waited: false })
+      expect(await rollupKpiFacts(h.db, { waitMs: 300 })).toEqual({
+        reopened: 0,
+        claimed: 1,
+        filled: 0,
+        waited: false,
+      })
       expect(await row(id)).toMatchObject({ state: 'claimed', returned: null })
       await w.query('commit')
     } finally {
@@ -210,34 +226,55 @@ describe('rollup_kpis', () => {
     expect(await row(id)).toMatchObject({ state: 'filled', returned: { damaged: 1 } })
   })
 
-  it('skips a claimed order written to after the claim, waiting for that write to commit', async () => {
+  it('a write after the claim is noted: the fill goes on without waiting, and the order is computed live until refilled', async () => {
     const id = await order('completed')
     expect(await claimIdle(h.db)).toBe(1)
     const snapshot = await currentSnapshot(h.db)
     const w = await otherConnection()
     try {
       await w.query('begin')
-      await addReturn(w, id) // reopens the claimed row and holds its lock
-      let settled = false
-      const fill = fillClaimed(h.db, snapshot, 100).finally(() => {
-        settled = true
-      })
-      await new Promise((r) => setTimeout(r, 300))
-      expect(settled).toBe(false)
+      await addReturn(w, id) // sees the row claimed: notes the order, locks nothing
+      expect(await fillClaimed(h.db, snapshot, 100)).toEqual({ picked: 1, filled: 1 })
+      expect(await row(id)).toMatchObject({ state: 'filled', returned: null })
       await w.query('commit')
-      expect(await fill).toEqual({ picked: 1, filled: 0 })
     } finally {
       await w.end()
     }
-    expect(await row(id)).toMatchObject({ state: 'open', returned: null })
-    expect(await rollupKpiFacts(h.db)).toMatchObject({ claimed: 1, filled: 1 })
+    expect(await noted(id)).toBe(1)
+    const k = await kpis(h.db, ALL)
+    expect(k.returnRate.byReason.find((r) => r.reason === 'damaged')?.units).toBeGreaterThanOrEqual(1)
+    expect(await rollupKpiFacts(h.db)).toMatchObject({ reopened: 1, claimed: 1, filled: 1 })
     expect(await row(id)).toMatchObject({ state: 'filled', returned: { damaged: 1 } })
   })
 
-  it('runs as the worker\'s rollup_kpis job', async () => {
+  it('never makes writers wait on each other: two transactions writing to the same filled orders in opposite order both commit', async () => {
+    const [a, b] = [await order('completed'), await order('completed')]
+    await rollupKpiFacts(h.db)
+    const [t1, t2] = [await otherConnection(), await otherConnection()]
+    try {
+      await t1.query("begin; set local lock_timeout = '2s'")
+      await t2.query("begin; set local lock_timeout = '2s'")
+      await addReturn(t1, a)
+      await addReturn(t2, b)
+      // with a lock on each order's facts row, each of these would wait for the other
+      await Promise.all([addReturn(t1, b), addReturn(t2, a)])
+      await Promise.all([t1.query('commit'), t2.query('commit')])
+    } finally {
+      await Promise.all([t1.end(), t2.end()])
+    }
+    expect([await noted(a), await noted(b)]).toEqual([2, 2])
+    expect(await rollupKpiFacts(h.db)).toMatchObject({ reopened: 2, filled: 2 })
+    expect(await row(a)).toMatchObject({ state: 'filled', returned: { damaged: 2 } })
+  })
+
+  it("runs as the worker's rollup_kpis job", async () => {
     const id = await order('completed')
     await h.worker() // stopped by h.close()
     await sql`select graphile_worker.add_job('rollup_kpis', job_key := 'rollup_kpis')`.execute(h.db)
-    await eventually(async () => (await row(id)).state === 'filled', 10_000, 'the rollup_kpis job to fill the order')
+    await eventually(
+      async () => (await row(id)).state === 'filled',
+      10_000,
+      'the rollup_kpis job to fill the order',
+    )
   })
 })

@@ -14,6 +14,8 @@ export interface KpiRollupOptions {
 }
 
 export interface KpiRollupResult {
+  /** orders whose facts changed after they were claimed or filled, reopened by this run */
+  reopened: number
   /** orders whose run is not running, claimed by this run */
   claimed: number
   /** orders whose facts were filled in (claimed by this run or an earlier one) */
@@ -29,19 +31,21 @@ export interface KpiRollupResult {
  * are left open: they change within seconds, and their writes then find the row open and cost
  * nothing. Safe at any time and from several workers at once.
  *
- * Why three steps: a transaction that wrote to an order before the claim became visible found
- * the row open and left it alone (its trigger changes only claimed or filled rows). If it is still
- * running when the facts are read, they miss its write, and nothing would ever reopen the row.
- * So the rollup claims (and commits), notes the snapshot, waits until every transaction that
- * snapshot saw running has ended, and only then reads the facts of the orders it claimed. A write
- * after the claim finds the row claimed or filled and reopens it; the row lock orders it against
- * the fill, which skips a row no longer claimed.
+ * First it reopens the rows of orders noted in order_kpi_dirty. Then three steps, because a
+ * transaction that wrote to an order before the claim became visible found the row open and
+ * noted nothing (its trigger notes only claimed or filled orders): if it were still running when
+ * the facts are read, they would miss its write, and nothing would ever reopen the row. So the
+ * rollup claims (and commits), notes the snapshot, waits until every transaction that snapshot
+ * saw running (or not yet begun) has ended, and only then reads the facts of the orders it
+ * claimed. A write after the claim finds the row claimed or filled and notes its order, which
+ * the KPI queries then compute themselves until a later run reopens and fills it again.
  */
 export async function rollupKpiFacts(db: Db, opts: KpiRollupOptions = {}): Promise<KpiRollupResult> {
+  const reopened = await reopenDirty(db)
   const claimed = await claimIdle(db)
   const snapshot = await currentSnapshot(db)
   if (!(await waitForTransactionsBefore(db, snapshot, opts.waitMs ?? 60_000)))
-    return { claimed, filled: 0, waited: false }
+    return { reopened, claimed, filled: 0, waited: false }
   const chunk = opts.chunk ?? 20_000
   let filled = 0
   for (;;) {
@@ -51,7 +55,24 @@ export async function rollupKpiFacts(db: Db, opts: KpiRollupOptions = {}): Promi
   }
   // after a backfill, fresh statistics at once, so the planner sees how few rows are left unfilled
   if (filled >= 10_000) await sql`analyze order_kpi_facts`.execute(db)
-  return { claimed, filled, waited: true }
+  return { reopened, claimed, filled, waited: true }
+}
+
+/**
+ * Reopens the claimed or filled rows of the orders noted in order_kpi_dirty since, and clears
+ * the notes read (one statement). A note still uncommitted stays for the next run; until then
+ * the KPI queries compute its order themselves.
+ */
+export async function reopenDirty(db: Db): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    with d as (delete from order_kpi_dirty returning order_id),
+    r as (
+      update order_kpi_facts k set state = 'open', claim_xid = null
+      from (select distinct order_id from d) x where k.order_id = x.order_id and k.state <> 'open'
+      returning 1
+    )
+    select count(*)::int as n from r`.execute(db)
+  return rows[0]!.n
 }
 
 /** Claims the open rows of orders whose run is not running (one statement: it commits on its own). */
@@ -94,13 +115,15 @@ export async function fillClaimed(
   const set = sql.join(FACT_COLUMNS.map((c) => sql`${sql.raw(c)} = ${sql.ref(`f.${c}`)}`))
   const { rows } = await sql<{ picked: number; filled: number }>`
     with c as (
-      select order_id from order_kpi_facts
+      select order_id, claim_xid from order_kpi_facts
       where state = 'claimed' and pg_visible_in_snapshot(claim_xid, ${snapshot}::pg_snapshot)
       order by order_id limit ${chunk}::int
     ), u as (
+      -- the same claim still: a row reopened and claimed again by a later rollup meanwhile is
+      -- that rollup's to fill (its claim waits for writers this statement's snapshot misses)
       update order_kpi_facts k set state = 'filled', claim_xid = null, ${set}
       from c cross join lateral (${factsOf(sql.ref('c.order_id'))}) f
-      where k.order_id = c.order_id and k.state = 'claimed'
+      where k.order_id = c.order_id and k.state = 'claimed' and k.claim_xid = c.claim_xid
       returning 1
     )
     select (select count(*) from c)::int as picked, (select count(*) from u)::int as filled`.execute(db)

@@ -267,7 +267,7 @@ describe.each(['computed live', 'rolled up'])('KPIs (facts %s)', (mode) => {
       expect(await facts()).toEqual([{ state: 'open', n: 7 }])
       return
     }
-    expect(await rollupKpiFacts(h.db)).toEqual({ claimed: 7, filled: 7, waited: true })
+    expect(await rollupKpiFacts(h.db)).toEqual({ reopened: 0, claimed: 7, filled: 7, waited: true })
     expect(await facts()).toEqual([{ state: 'filled', n: 7 }])
   })
 
