@@ -38,6 +38,8 @@ export function openDb(url: string, opts: OpenDbOptions = {}): DbHandle {
     idleTimeoutMillis: opts.idleTimeoutMillis ?? 600_000,
     // idle connections do not keep a process alive (a CLI command ends when its work does)
     allowExitOnIdle: true,
+    // TCP keepalives: a firewall or NAT that forgets a long-idle connection does not leave a dead socket
+    keepAlive: true,
   })
   pool.on('error', onError)
   pool.on('connect', (client) => {

@@ -6,7 +6,8 @@ import { flowError, type ResolvedFlow, TRIGGER_TYPES } from './intake.ts'
 import type { OrderInput } from './order-model.ts'
 
 export type Received = { id: number; created: boolean; status: string }
-export type BatchResult = { ok: Received } | { error: ApiError }
+/** `again`: its key was taken but the order could not be read back; receiveOrder answers it. */
+export type BatchResult = { ok: Received } | { error: ApiError } | { again: true }
 
 interface BatchRow extends ResolvedFlow {
   n: number
@@ -22,8 +23,8 @@ interface BatchRow extends ResolvedFlow {
  *
  * The caller passes no two inputs with the same (channel, externalId): both would try to insert
  * the same order. Customers and orders are inserted in key order, so two batches running at once
- * take their locks in the same order. A database error fails the whole batch (nothing of it is
- * kept); the batcher then takes its orders in one by one.
+ * take their locks in the same order. Throws only when the statement fails (nothing of the batch
+ * is kept); the batcher then takes its orders in one by one.
  */
 export async function receiveOrders(db: Db, inputs: OrderInput[]): Promise<BatchResult[]> {
   const rows = inputs.map((input, n) => ({
@@ -101,26 +102,28 @@ export async function receiveOrders(db: Db, inputs: OrderInput[]): Promise<Batch
       select r.id, oi.trigger ->> 'id', oi.trigger ->> 'type', 'pending', 1 from r join oi on oi.id = r.order_id
       returning id
     ), j as (
-      -- one call for all; its NOTIFY carries the count, so that many idle workers wake
-      select count(*) as n from graphile_worker.add_jobs((
+      -- one call for all (none when no order was taken in); its NOTIFY carries the count, so
+      -- that many idle workers wake
+      select count(*) as n from (
         select array_agg(row('run_step', json_build_object('stepId', s.id), null, null, null, 'step:' || s.id,
-          ${jobPriority({})}::int, null)::graphile_worker.job_spec)
-        from s))
+          ${jobPriority({})}::int, null)::graphile_worker.job_spec) as specs
+        from s having count(*) > 0) x
+      cross join lateral graphile_worker.add_jobs(x.specs)
     )
     select fi.n, oi.id as order_id, fi.resolved_flow as flow_id, fi.active_version, fi.trigger is not null as has_trigger,
       (select n from j) as jobs
     from fi left join oi on oi.n = fi.n
     order by fi.n`.execute(db)
-  const existing = await alreadyThere(
-    db,
-    out.filter((r) => r.order_id === null && !flowError(r, inputs[r.n]!.flowId)).map((r) => inputs[r.n]!),
-  )
+  // the statement committed: from here on nothing may fail the batch as a whole
+  const taken = out.filter((r) => r.order_id === null && !flowError(r, inputs[r.n]!.flowId)).map((r) => inputs[r.n]!)
+  const existing = await alreadyThere(db, taken).catch(() => new Map<string, { id: number; status: string }>())
   return out.map((r): BatchResult => {
     const input = inputs[r.n]!
     if (r.order_id !== null) return { ok: { id: r.order_id, created: true, status: 'received' } }
     const error = flowError(r, input.flowId)
     if (error) return { error }
-    return { ok: { ...existing.get(key(input))!, created: false } }
+    const found = existing.get(key(input))
+    return found ? { ok: { ...found, created: false } } : { again: true }
   })
 }
 

@@ -157,4 +157,19 @@ describe('intake batcher', () => {
     expect(await written(r.id)).toMatchObject({ run: [{ status: 'running' }], facts: [{ state: 'open' }] })
   })
 
+
+  it('answers a batch of refused orders with their errors and adds no job', async () => {
+    const jobs = async () => (await sql<{ n: number }>`select count(*)::int as n from graphile_worker._private_jobs`.execute(h.db)).rows[0]!.n
+    const batcher = new IntakeBatcher(h.db, { maxInFlight: 1 })
+    const before = await jobs()
+    const first = batcher.receive(input({ externalId: 'R-first' }))
+    const refused = await Promise.allSettled(['R-1', 'R-2', 'R-3'].map((externalId) => batcher.receive(input({ externalId, flowId: 'nope' }))))
+    await first
+    expect(refused.map((r) => (r.status === 'rejected' ? (r.reason as { code: string }).code : r.status))).toEqual([
+      'unknown_flow',
+      'unknown_flow',
+      'unknown_flow',
+    ])
+    expect(await jobs()).toBe(before + 1) // R-first's only
+  })
 })

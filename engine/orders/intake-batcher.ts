@@ -85,12 +85,14 @@ export class IntakeBatcher {
       )
     } catch {
       // nothing of the batch was kept: each order again on its own, with its own error if any
-      await Promise.all(batch.map((w) => this.#one(w)))
+      // (one after another: this keeps to the batch's place among the statements in flight)
+      for (const w of batch) await this.#one(w)
       return
     }
     for (const [i, r] of results.entries()) {
       if ('ok' in r) batch[i]!.resolve(r.ok)
-      else batch[i]!.reject(r.error)
+      else if ('error' in r) batch[i]!.reject(r.error)
+      else await this.#one(batch[i]!)
     }
   }
 
