@@ -66,14 +66,15 @@ async function waitAllFinished(
   }
 }
 
-/** Intake → completion of the orders with ids in (after, upTo]. */
-async function latencies(db: Awaited<ReturnType<typeof engineDb>>, after: number, upTo: number) {
-  const rows = await sql<{
-    ms: number
-  }>`select extract(epoch from (r.finished_at - o.created_at)) * 1000 as ms
+/** Time from submitting each order (a wall-clock ms, by external id) to its run's end, over `submitted`. */
+async function latencies(db: Awaited<ReturnType<typeof engineDb>>, submitted: Map<string, number>) {
+  const rows = await sql<{ external_id: string; done: number }>`
+    select o.external_id, extract(epoch from r.finished_at) * 1000 as done
     from runs r join orders o on o.id = r.order_id
-    where r.finished_at is not null and o.id > ${after} and o.id <= ${upTo} order by 1`.execute(db.db)
-  const ms = rows.rows.map((r) => Number(r.ms))
+    where r.finished_at is not null and o.channel = 'bench' and o.external_id = any(${[...submitted.keys()]}::text[])`.execute(
+    db.db,
+  )
+  const ms = rows.rows.map((r) => Number(r.done) - submitted.get(r.external_id)!).sort((a, b) => a - b)
   return { p50: percentile(ms, 50), p95: percentile(ms, 95), p99: percentile(ms, 99) }
 }
 
@@ -134,45 +135,43 @@ export async function engineSteady(
   try {
     const worker = await startWorker({ db: db.db, pool: db.pool, deps: deps(db), ...ENGINE_WORKER_SETTINGS })
     const intake = new IntakeBatcher(db.db)
+    // each order's latency runs from when it was handed to intake (queueing in the batcher counts)
     const feed = async (first: number, count: number) => {
+      const submitted = new Map<string, number>()
       const started = performance.now()
       const inflight: Promise<unknown>[] = []
       for (let i = 0; i < count; i++) {
         const due = started + (i * 1000) / ratePerSecond
         const wait = due - performance.now()
         if (wait > 1) await new Promise((r) => setTimeout(r, wait))
-        inflight.push(intake.receive(syntheticOrder(first + i)))
+        const order = syntheticOrder(first + i)
+        submitted.set(order.externalId, Date.now())
+        inflight.push(intake.receive(order))
         if (inflight.length > 64) await Promise.all(inflight.splice(0, inflight.length))
       }
       await Promise.all(inflight)
-      return (performance.now() - started) / 1000
+      return { seconds: (performance.now() - started) / 1000, submitted }
     }
     const warm = ratePerSecond * (opts.warmupSeconds ?? 3)
-    await feed(0, warm)
+    const warmup = await feed(0, warm)
     await waitAllFinished(db, warm)
-    const lastWarm = (await sql<{ id: number }>`select max(id)::int as id from orders`.execute(db.db))
-      .rows[0]!.id
     const total = ratePerSecond * seconds
-    const fedSeconds = await feed(warm, total)
+    const measured = await feed(warm, total)
     await waitAllFinished(db, warm + total)
-    const lastMeasured = warm + total
     let afterQuiet: Awaited<ReturnType<typeof latencies>> | undefined
     if (opts.quietSeconds) {
-      const lastId = (await sql<{ id: number }>`select max(id)::int as id from orders`.execute(db.db))
-        .rows[0]!.id
       await new Promise((r) => setTimeout(r, opts.quietSeconds! * 1000))
-      await feed(lastMeasured, ratePerSecond * 3)
-      await waitAllFinished(db, lastMeasured + ratePerSecond * 3)
-      afterQuiet = await latencies(db, lastId, Number.MAX_SAFE_INTEGER)
+      const again = await feed(warm + total, ratePerSecond * 3)
+      await waitAllFinished(db, warm + total + ratePerSecond * 3)
+      afterQuiet = await latencies(db, again.submitted)
     }
     await worker.stop()
-    const warmup = await latencies(db, 0, lastWarm)
     return {
       ratePerSecond,
       orders: total,
-      achievedIntakeRate: total / fedSeconds,
-      ...(await latencies(db, lastWarm, lastWarm + total)),
-      warmupP99: warmup.p99,
+      achievedIntakeRate: total / measured.seconds,
+      ...(await latencies(db, measured.submitted)),
+      warmupP99: (await latencies(db, warmup.submitted)).p99,
       ...(afterQuiet ? { afterQuietP50: afterQuiet.p50, afterQuietP99: afterQuiet.p99 } : {}),
     }
   } finally {
