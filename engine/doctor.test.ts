@@ -64,6 +64,11 @@ describe('orderflow doctor', () => {
         })
         .execute()
     }
+    // an order whose KPI facts row is gone, and a filled row that says something else than its order
+    await sql`delete from order_kpi_facts where order_id = ${orphan.id}`.execute(h.db)
+    await sql`update order_kpi_facts set state = 'filled', units = 999 where order_id = ${order.id}`.execute(
+      h.db,
+    )
     // a queued email with no delivery job
     await h.db
       .insertInto('emails')
@@ -101,6 +106,8 @@ describe('orderflow doctor', () => {
         'payment-captured-once',
         'queued-email-has-job',
         'provider-charge-recorded',
+        'kpi-facts-row',
+        'kpi-facts-match',
       ].sort(),
     )
     const violations = await runDoctor(h.db, { settleSeconds: 0 })

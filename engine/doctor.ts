@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from './db.ts'
+import { factColumns, factsOf } from './metrics/order-facts.ts'
 
 /**
  * `orderflow doctor`: checks the promises the engine makes on any database, live or not, and
@@ -99,6 +100,27 @@ const CHECKS: Check[] = [
       () => sql`select i.sku, i.on_hand, i.reserved, coalesce(r.open, 0)::int as open_reservations from inventory i
       left join (select sku, sum(quantity) as open from reservations where status = 'reserved' group by sku) r on r.sku = i.sku
       where i.reserved <> coalesce(r.open, 0) or i.reserved > i.on_hand or i.on_hand < 0 order by i.sku`,
+  },
+  {
+    name: 'kpi-facts-row',
+    severity: 'error',
+    needs: ['order_kpi_facts'],
+    message: 'every order has one KPI facts row with its placed_at and channel (else the KPIs leave it out)',
+    query: () => sql`select o.id as order_id, k.order_id is not null as has_row from orders o
+      left join order_kpi_facts k on k.order_id = o.id
+      where k.order_id is null or k.placed_at <> o.placed_at or k.channel <> o.channel order by o.id`,
+  },
+  {
+    name: 'kpi-facts-match',
+    severity: 'error',
+    needs: ['order_kpi_facts', 'order_kpi_dirty'],
+    message:
+      'a filled KPI facts row not noted as changed holds what the order tables say now (else the KPIs read stale facts)',
+    query:
+      () => sql`select k.order_id from order_kpi_facts k cross join lateral (${factsOf(sql.ref('k.order_id'))}) f
+      where k.state = 'filled' and k.order_id not in (select order_id from order_kpi_dirty)
+        and (${factColumns('k')}) is distinct from (${factColumns('f')})
+      order by k.order_id`,
   },
   {
     name: 'payment-captured-once',

@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createHarness, eventually, type Harness } from '../../test/harness.ts'
+import { runDoctor } from '../doctor.ts'
 import { claimIdle, currentSnapshot, fillClaimed, rollupKpiFacts } from './kpi-rollup.ts'
 import { kpis } from './kpis.ts'
 
@@ -190,6 +191,9 @@ describe('rollup_kpis', () => {
     })
     const after = await kpis(h.db, ALL)
     expect(after.returnRate.unitsReturned).toBe(before.returnRate.unitsReturned + 2)
+    // every filled row holds what the order tables say (the doctor's check, run on real fills)
+    const doctor = await runDoctor(h.db, { settleSeconds: 0 })
+    expect(doctor.filter((v) => v.check.startsWith('kpi-'))).toEqual([])
     expect(after.leadTime.deliveredOrders).toBe(before.leadTime.deliveredOrders - 1)
     // moving the order out of the window moves its facts row with it
     await h.db
