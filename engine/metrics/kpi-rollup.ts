@@ -88,7 +88,11 @@ export async function currentSnapshot(db: Db): Promise<string> {
   return rows[0]!.s
 }
 
-/** Waits until no transaction that `snapshot` saw running (or not yet begun) is still running. */
+/**
+ * Waits until no transaction that `snapshot` saw running (or not yet begun) is still running.
+ * Transaction ids are the server's, not the database's: a long transaction in another database
+ * on the same server holds the fill back too (past `waitMs`, the next run tries again).
+ */
 export async function waitForTransactionsBefore(db: Db, snapshot: string, waitMs: number): Promise<boolean> {
   const deadline = Date.now() + waitMs
   for (;;) {
