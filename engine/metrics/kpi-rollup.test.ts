@@ -3,6 +3,7 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createHarness, eventually, type Harness } from '../../test/harness.ts'
 import { runDoctor } from '../doctor.ts'
+import { addProducts } from '../warehouse/testing.ts'
 import { claimIdle, currentSnapshot, fillClaimed, rollupKpiFacts } from './kpi-rollup.ts'
 import { kpis } from './kpis.ts'
 
@@ -104,20 +105,7 @@ beforeAll(async () => {
     .values({ flow_id: 'k', version: 1, graph, published_by: 't' })
     .execute()
   await h.db.insertInto('customers').values({ email: 'c@example.com' }).execute()
-  await h.db
-    .insertInto('products')
-    .values({
-      sku: 'A',
-      name: 'A',
-      weight_g: 100,
-      length_mm: 10,
-      width_mm: 10,
-      height_mm: 10,
-      zone: 'A',
-      bin: 'A-01-01',
-      price: '5',
-    })
-    .execute()
+  await addProducts(h.db, [{ sku: 'A' }])
 })
 afterAll(async () => h?.close())
 
