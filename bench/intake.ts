@@ -7,24 +7,12 @@ import { syntheticOrder } from './simulation.ts'
  * POST /api/orders under concurrent load for a fixed time against `orderflow api` in its own
  * process (no worker in it: this measures intake alone), load from autocannon in this process.
  */
-export async function intakeBench(
-  cluster: Awaited<ReturnType<typeof benchCluster>>,
-  seconds: number,
-  connections = 32,
-) {
+export async function intakeBench(cluster: Awaited<ReturnType<typeof benchCluster>>, seconds: number, connections = 32) {
   const db = await cluster.freshDb(4)
   const port = 3900 + Math.floor(Math.random() * 90)
   const token = 'of_bench_admin_token_0123456789'
   const child = spawn(process.execPath, ['--import', 'tsx', 'engine/cli.ts', 'api'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: db.url,
-      PORT: String(port),
-      ORDERFLOW_ADMIN_TOKEN: token,
-      LOG_LEVEL: 'warn',
-      ORDERFLOW_CONCURRENCY: '24',
-      ORDERFLOW_INTAKE_RATE_LIMIT: '0',
-    },
+    env: { ...process.env, DATABASE_URL: db.url, PORT: String(port), ORDERFLOW_ADMIN_TOKEN: token, LOG_LEVEL: 'warn', ORDERFLOW_CONCURRENCY: '24', ORDERFLOW_INTAKE_RATE_LIMIT: '0' },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   try {

@@ -20,12 +20,7 @@ const AHEAD = 2000
 export async function workerMemory(cluster: Cluster, total: number, every = 5000) {
   const db = await engineDb(cluster)
   const child = spawn(process.execPath, ['--import', 'tsx', 'engine/cli.ts', 'worker'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: db.url,
-      LOG_LEVEL: 'warn',
-      ORDERFLOW_CONCURRENCY: String(ENGINE_WORKER_SETTINGS.concurrency),
-    },
+    env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn', ORDERFLOW_CONCURRENCY: String(ENGINE_WORKER_SETTINGS.concurrency) },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
   try {
@@ -51,13 +46,8 @@ export async function workerMemory(cluster: Cluster, total: number, every = 5000
     const feeders = Promise.all(Array.from({ length: 8 }, feed))
     while (done < total) {
       await new Promise((r) => setTimeout(r, 250))
-      done = (
-        await sql<{ n: number }>`select count(*)::int as n from runs where status = 'completed'`.execute(
-          db.db,
-        )
-      ).rows[0]!.n
-      if (done >= samples.length * every || done >= total)
-        samples.push({ orders: done, rssMb: rssMb(child.pid!) })
+      done = (await sql<{ n: number }>`select count(*)::int as n from runs where status = 'completed'`.execute(db.db)).rows[0]!.n
+      if (done >= samples.length * every || done >= total) samples.push({ orders: done, rssMb: rssMb(child.pid!) })
     }
     await feeders
     const seconds = (performance.now() - started) / 1000

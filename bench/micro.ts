@@ -13,11 +13,7 @@ export async function rulesBench(iterations = 20_000) {
     .map((rules) => rules.map((r) => ({ ...r, priority: r.priority ?? 1 })))
   const cache = new RuleEngineCache()
   const order = sampleOrder()
-  const facts = {
-    order: orderFacts(order),
-    customer: { orderCount: 3, lifetimeValue: 250, firstOrder: false },
-    lines: order.lines,
-  }
+  const facts = { order: orderFacts(order), customer: { orderCount: 3, lifetimeValue: 250, firstOrder: false }, lines: order.lines }
   const started = performance.now()
   let rules = 0
   for (let i = 0; i < iterations; i++) {
@@ -26,12 +22,7 @@ export async function rulesBench(iterations = 20_000) {
     rules += set.length
   }
   const seconds = (performance.now() - started) / 1000
-  return {
-    evaluations: iterations,
-    evaluationsPerSecond: iterations / seconds,
-    rulesPerSecond: rules / seconds,
-    ruleSets: ruleSets.length,
-  }
+  return { evaluations: iterations, evaluationsPerSecond: iterations / seconds, rulesPerSecond: rules / seconds, ruleSets: ruleSets.length }
 }
 
 /** Emails rendered per second: the compiled-and-cached path queueEmail uses. */

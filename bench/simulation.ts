@@ -28,9 +28,7 @@ export async function prepareSimulation(db: Db) {
   await saveDraft(db, 'default', { graph: simulationGraph() }, 'bench')
   await publishFlow(db, 'default', 'benchmark simulation mode', 'bench')
   await sql`update inventory set on_hand = 1000000000, reserved = 0`.execute(db)
-  skus = (
-    await db.selectFrom('products').select('sku').where('sku', '!=', 'D-BIKE-01').orderBy('sku').execute()
-  ).map((r) => r.sku)
+  skus = (await db.selectFrom('products').select('sku').where('sku', '!=', 'D-BIKE-01').orderBy('sku').execute()).map((r) => r.sku)
 }
 
 let skus = ['MUG-01']
@@ -44,23 +42,12 @@ export function syntheticOrder(i: number): OrderInput {
     externalId: `B-${i}`,
     currency: 'EUR',
     customer: { email: `customer${i % 500}@example.com`, name: `Customer ${i % 500}` },
-    shippingAddress: {
-      name: 'Bench Customer',
-      line1: '1 Test St',
-      city: 'Berlin',
-      postalCode: '10115',
-      country: 'DE',
-    },
+    shippingAddress: { name: 'Bench Customer', line1: '1 Test St', city: 'Berlin', postalCode: '10115', country: 'DE' },
     shippingMethod: i % 10 === 0 ? 'express' : 'standard',
     paymentMethod: 'card',
     payment: {},
     lines: [{ sku, quantity: qty, unitPrice: '12.50' }],
-    totals: {
-      subtotal: (12.5 * qty).toFixed(2),
-      shipping: '4.90',
-      tax: '0.00',
-      total: (12.5 * qty + 4.9).toFixed(2),
-    },
+    totals: { subtotal: (12.5 * qty).toFixed(2), shipping: '4.90', tax: '0.00', total: (12.5 * qty + 4.9).toFixed(2) },
     tags: [],
   }
 }

@@ -32,8 +32,5 @@ const during = [...counts]
   .filter(([text, c]) => c > 0 && !text.startsWith('select count(*)::int as n from runs'))
   .sort((a, b) => b[1] - a[1])
 const total = during.reduce((sum, [, c]) => sum + c, 0)
-console.log(
-  `${(total / n).toFixed(1)} statements per order (${n} orders; the benchmark's own polling left out)\n`,
-)
-for (const [text, c] of during.filter(([, c]) => c / n >= 0.01))
-  console.log(`${(c / n).toFixed(2).padStart(6)}  ${text}`)
+console.log(`${(total / n).toFixed(1)} statements per order (${n} orders; the benchmark's own polling left out)\n`)
+for (const [text, c] of during.filter(([, c]) => c / n >= 0.01)) console.log(`${(c / n).toFixed(2).padStart(6)}  ${text}`)

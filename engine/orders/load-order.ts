@@ -2,11 +2,7 @@ import type { Executor } from '../db.ts'
 import type { Order } from './order-model.ts'
 
 /** Loads the order as nodes, rules and templates see it (lines in line order). */
-export async function loadOrder(
-  db: Executor,
-  id: number,
-  opts: { forUpdate?: boolean } = {},
-): Promise<Order | undefined> {
+export async function loadOrder(db: Executor, id: number, opts: { forUpdate?: boolean } = {}): Promise<Order | undefined> {
   let query = db
     .selectFrom('orders')
     .innerJoin('customers', 'customers.id', 'orders.customer_id')
@@ -63,13 +59,7 @@ export function orderFromRow(row: OrderRow, lines: LineRow[]): Order {
     shippingMethod: row.shipping_method,
     paymentMethod: row.payment_method,
     payment: row.payment,
-    lines: lines.map((l) => ({
-      lineNo: l.line_no,
-      sku: l.sku,
-      name: l.name,
-      quantity: l.quantity,
-      unitPrice: l.unit_price,
-    })),
+    lines: lines.map((l) => ({ lineNo: l.line_no, sku: l.sku, name: l.name, quantity: l.quantity, unitPrice: l.unit_price })),
     totals: { subtotal: row.subtotal, shipping: row.shipping_total, tax: row.tax_total, total: row.total },
     attributes: row.attributes,
     tags: row.tags,

@@ -18,9 +18,7 @@ export async function listOrders(db: Db, query: OrderListQuery) {
   if (query.status) base = base.where('orders.status', '=', query.status)
   if (query.q) {
     const like = `%${query.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`
-    base = base.where((eb) =>
-      eb.or([eb('orders.external_id', 'ilike', like), eb('customers.email', 'ilike', like)]),
-    )
+    base = base.where((eb) => eb.or([eb('orders.external_id', 'ilike', like), eb('customers.email', 'ilike', like)]))
   }
   const [rows, count] = await Promise.all([
     base
@@ -63,10 +61,7 @@ export async function listOrders(db: Db, query: OrderListQuery) {
 
 /** The order with its run, its step timeline, events and emails, all from one snapshot. */
 export async function orderDetail(db: Db, id: number) {
-  return db
-    .transaction()
-    .setIsolationLevel('repeatable read')
-    .execute((tx) => readDetail(tx, id))
+  return db.transaction().setIsolationLevel('repeatable read').execute((tx) => readDetail(tx, id))
 }
 
 async function readDetail(db: Executor, id: number) {
@@ -77,12 +72,7 @@ async function readDetail(db: Executor, id: number) {
   const [steps, events, emails] = await Promise.all([
     run ? db.selectFrom('steps').selectAll().where('run_id', '=', run.id).orderBy('id').execute() : [],
     db.selectFrom('events').selectAll().where('order_id', '=', id).orderBy('id').execute(),
-    db
-      .selectFrom('emails')
-      .select(['id', 'key', 'template', 'to_address', 'subject', 'status', 'created_at'])
-      .where('order_id', '=', id)
-      .orderBy('id')
-      .execute(),
+    db.selectFrom('emails').select(['id', 'key', 'template', 'to_address', 'subject', 'status', 'created_at']).where('order_id', '=', id).orderBy('id').execute(),
   ])
   return {
     order,
@@ -111,22 +101,7 @@ async function readDetail(db: Executor, id: number) {
       waitEvents: s.wait_events,
       waitUntil: s.wait_until,
     })),
-    events: events.map((e) => ({
-      id: e.id,
-      type: e.type,
-      data: e.data,
-      source: e.source,
-      consumedByStep: e.consumed_by_step,
-      createdAt: e.created_at,
-    })),
-    emails: emails.map((e) => ({
-      id: e.id,
-      key: e.key,
-      template: e.template,
-      to: e.to_address,
-      subject: e.subject,
-      status: e.status,
-      createdAt: e.created_at,
-    })),
+    events: events.map((e) => ({ id: e.id, type: e.type, data: e.data, source: e.source, consumedByStep: e.consumed_by_step, createdAt: e.created_at })),
+    emails: emails.map((e) => ({ id: e.id, key: e.key, template: e.template, to: e.to_address, subject: e.subject, status: e.status, createdAt: e.created_at })),
   }
 }
