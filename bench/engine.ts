@@ -2,12 +2,12 @@ import { sql } from 'kysely'
 import pino from 'pino'
 import { defaultServices } from '../engine/adapters/index.ts'
 import { seedTemplates } from '../engine/email/template-store.ts'
-import { systemClock } from '../engine/node-contract.ts'
 import { receiveOrder } from '../engine/orders/intake.ts'
 import { IntakeBatcher } from '../engine/orders/intake-batcher.ts'
 import type { OrderInput } from '../engine/orders/order-model.ts'
-import { RuleEngineCache } from '../engine/rules.ts'
+import { systemClock } from '../engine/node-contract.ts'
 import type { RunnerDeps } from '../engine/runner/deps.ts'
+import { RuleEngineCache } from '../engine/rules.ts'
 import { seed } from '../engine/seed/seed.ts'
 import { startWorker } from '../engine/worker.ts'
 import { ENGINE_WORKER_SETTINGS } from './settings.ts'
@@ -25,22 +25,10 @@ export async function engineDb(cluster: Cluster) {
 }
 
 function deps(db: Awaited<ReturnType<typeof engineDb>>): RunnerDeps {
-  return {
-    services: defaultServices(db.db),
-    rules: new RuleEngineCache(),
-    clock: systemClock,
-    log: pino({ level: 'silent' }),
-    maxAttempts: 5,
-    retryBaseMs: 1000,
-    maxChain: 50,
-  }
+  return { services: defaultServices(db.db), rules: new RuleEngineCache(), clock: systemClock, log: pino({ level: 'silent' }), maxAttempts: 5, retryBaseMs: 1000, maxChain: 50 }
 }
 
-async function insertOrders(
-  db: Awaited<ReturnType<typeof engineDb>>,
-  orders: OrderInput[],
-  concurrency = 16,
-) {
+async function insertOrders(db: Awaited<ReturnType<typeof engineDb>>, orders: OrderInput[], concurrency = 16) {
   let next = 0
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -49,17 +37,9 @@ async function insertOrders(
   )
 }
 
-async function waitAllFinished(
-  db: Awaited<ReturnType<typeof engineDb>>,
-  total: number,
-  onSample?: () => void,
-) {
+async function waitAllFinished(db: Awaited<ReturnType<typeof engineDb>>, total: number, onSample?: () => void) {
   for (;;) {
-    const r = await sql<{
-      n: number
-    }>`select count(*)::int as n from runs where status in ('completed', 'failed', 'cancelled')`.execute(
-      db.db,
-    )
+    const r = await sql<{ n: number }>`select count(*)::int as n from runs where status in ('completed', 'failed', 'cancelled')`.execute(db.db)
     onSample?.()
     if (r.rows[0]!.n >= total) return
     await new Promise((res) => setTimeout(res, 50))
@@ -82,10 +62,7 @@ async function latencies(db: Awaited<ReturnType<typeof engineDb>>, submitted: Ma
 export async function engineBurst(cluster: Cluster, n: number, onWorkerStart?: () => void) {
   const db = await engineDb(cluster)
   try {
-    await insertOrders(
-      db,
-      Array.from({ length: n }, (_, i) => syntheticOrder(i)),
-    )
+    await insertOrders(db, Array.from({ length: n }, (_, i) => syntheticOrder(i)))
     await sql`analyze`.execute(db.db)
     const rssBefore = process.memoryUsage().rss
     let peakRss = rssBefore
@@ -98,19 +75,8 @@ export async function engineBurst(cluster: Cluster, n: number, onWorkerStart?: (
     const seconds = (performance.now() - started) / 1000
     await worker.stop()
     const steps = (await sql<{ n: number }>`select count(*)::int as n from steps`.execute(db.db)).rows[0]!.n
-    const failed = (
-      await sql<{ n: number }>`select count(*)::int as n from runs where status <> 'completed'`.execute(db.db)
-    ).rows[0]!.n
-    return {
-      orders: n,
-      seconds,
-      ordersPerSecond: n / seconds,
-      steps,
-      stepsPerSecond: steps / seconds,
-      notCompleted: failed,
-      peakRssMb: peakRss / 2 ** 20,
-      rssBeforeMb: rssBefore / 2 ** 20,
-    }
+    const failed = (await sql<{ n: number }>`select count(*)::int as n from runs where status <> 'completed'`.execute(db.db)).rows[0]!.n
+    return { orders: n, seconds, ordersPerSecond: n / seconds, steps, stepsPerSecond: steps / seconds, notCompleted: failed, peakRssMb: peakRss / 2 ** 20, rssBeforeMb: rssBefore / 2 ** 20 }
   } finally {
     await db.drop()
   }

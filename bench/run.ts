@@ -36,9 +36,7 @@ const only = values.only?.split(',')
 const want = (part: string) => (only ? only.includes(part) : part !== 'memory' || values.memory)
 const rates = values.rate.split(',').map(Number)
 
-function summarise<T extends Record<string, number>>(
-  samples: T[],
-): Record<keyof T, { median: number; min: number; max: number }> {
+function summarise<T extends Record<string, number>>(samples: T[]): Record<keyof T, { median: number; min: number; max: number }> {
   const out = {} as Record<keyof T, { median: number; min: number; max: number }>
   for (const key of Object.keys(samples[0]!) as (keyof T)[]) {
     const v = samples.map((s) => s[key] as number)
@@ -48,16 +46,7 @@ function summarise<T extends Record<string, number>>(
 }
 
 const cluster = await benchCluster()
-const results: Record<string, unknown> = {
-  machine: {
-    cpus: os.cpus().length,
-    model: os.cpus()[0]?.model,
-    node: process.version,
-    loadavg: os.loadavg(),
-  },
-  orders,
-  runs,
-}
+const results: Record<string, unknown> = { machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() }, orders, runs }
 const log = (msg: string) => process.stderr.write(`${msg}\n`)
 try {
   if (want('floor')) {
@@ -72,18 +61,14 @@ try {
     const s = []
     for (let i = 0; i < runs; i++) {
       s.push(await engineBurst(cluster, orders))
-      log(
-        `engine run ${i + 1}: ${s.at(-1)!.ordersPerSecond.toFixed(0)} orders/s, ${s.at(-1)!.stepsPerSecond.toFixed(0)} steps/s`,
-      )
+      log(`engine run ${i + 1}: ${s.at(-1)!.ordersPerSecond.toFixed(0)} orders/s, ${s.at(-1)!.stepsPerSecond.toFixed(0)} steps/s`)
     }
     results.engine = summarise(s)
   }
   if (want('steady')) {
     for (const rate of rates) {
       // the first rate also measures the first orders after 15 quiet seconds
-      const r = await engineSteady(cluster, rate, Number(values['steady-seconds']), {
-        quietSeconds: rate === rates[0] ? 15 : undefined,
-      })
+      const r = await engineSteady(cluster, rate, Number(values['steady-seconds']), { quietSeconds: rate === rates[0] ? 15 : undefined })
       log(`steady: p99 ${r.p99.toFixed(0)} ms at ${rate}/s (warm-up p99 ${r.warmupP99.toFixed(0)} ms)`)
       results[`steady@${rate}`] = summarise([r])
     }
@@ -109,9 +94,7 @@ try {
   if (want('memory')) {
     // one long run: its samples over time are the measure, not a median
     const r = await workerMemory(cluster, Number(values['memory-orders']))
-    log(
-      `memory: ${r.orders} orders in ${r.seconds.toFixed(0)} s, worker RSS ${r.samples.map((s) => s.rssMb.toFixed(0)).join(' → ')} MB`,
-    )
+    log(`memory: ${r.orders} orders in ${r.seconds.toFixed(0)} s, worker RSS ${r.samples.map((s) => s.rssMb.toFixed(0)).join(' → ')} MB`)
     results.memory = r
   }
   if (want('metrics')) {
@@ -123,8 +106,7 @@ try {
   await cluster.stop()
 }
 
-const m = (part: string, key: string) =>
-  (results[part] as Record<string, { median: number }> | undefined)?.[key]?.median
+const m = (part: string, key: string) => (results[part] as Record<string, { median: number }> | undefined)?.[key]?.median
 const floor = m('floor', 'jobsPerSecond')
 if (floor) {
   results.ratios = {
@@ -141,12 +123,7 @@ const rows: [string, string, number | undefined, string][] = [
     ['steady', `p50 ms intake→completion @${rate}/s`, m(`steady@${rate}`, 'p50'), ''],
     ['steady', `p95 ms @${rate}/s`, m(`steady@${rate}`, 'p95'), ''],
     ['steady', `p99 ms @${rate}/s`, m(`steady@${rate}`, 'p99'), rate >= 300 ? 'target < 2000 at 300/s' : ''],
-    [
-      'steady',
-      `p99 ms @${rate}/s, first 3 s of a fresh worker`,
-      m(`steady@${rate}`, 'warmupP99'),
-      'left out above',
-    ],
+    ['steady', `p99 ms @${rate}/s, first 3 s of a fresh worker`, m(`steady@${rate}`, 'warmupP99'), 'left out above'],
     ['steady', `p50 ms @${rate}/s after 15 s with no orders`, m(`steady@${rate}`, 'afterQuietP50'), ''],
     ['steady', `p99 ms @${rate}/s after 15 s with no orders`, m(`steady@${rate}`, 'afterQuietP99'), ''],
   ]),
@@ -154,57 +131,20 @@ const rows: [string, string, number | undefined, string][] = [
   ['intake', 'p50 ms', m('intake', 'p50Ms'), ''],
   ['intake', 'p99 ms', m('intake', 'p99Ms'), 'target < 50'],
   ['intake', 'errors', m('intake', 'errors'), ''],
-  [
-    'memory',
-    `worker RSS MB warm (${(results.memory as { orders?: number } | undefined)?.orders ?? 0} orders)`,
-    (results.memory as Record<string, number> | undefined)?.warmRssMb,
-    '',
-  ],
-  [
-    'memory',
-    'worker RSS MB at the end',
-    (results.memory as Record<string, number> | undefined)?.lastRssMb,
-    '',
-  ],
-  [
-    'memory',
-    'growth MB (end − warm)',
-    (results.memory as Record<string, number> | undefined)?.growthMb,
-    'target: flat',
-  ],
-  [
-    'memory',
-    'orders/s sustained',
-    (results.memory as Record<string, number> | undefined)?.ordersPerSecond,
-    '',
-  ],
+  ['memory', `worker RSS MB warm (${(results.memory as { orders?: number } | undefined)?.orders ?? 0} orders)`, (results.memory as Record<string, number> | undefined)?.warmRssMb, ''],
+  ['memory', 'worker RSS MB at the end', (results.memory as Record<string, number> | undefined)?.lastRssMb, ''],
+  ['memory', 'growth MB (end − warm)', (results.memory as Record<string, number> | undefined)?.growthMb, 'target: flat'],
+  ['memory', 'orders/s sustained', (results.memory as Record<string, number> | undefined)?.ordersPerSecond, ''],
   ['rules', 'rule-set evaluations/s', m('rules', 'evaluationsPerSecond'), ''],
   ['emails', 'renders/s', m('emails', 'rendersPerSecond'), ''],
-  [
-    'ratio',
-    'engine steps/s ÷ floor jobs/s',
-    (results.ratios as Record<string, number> | undefined)?.engineStepsPerFloorJob,
-    'target >= 1',
-  ],
-  [
-    'ratio',
-    'orders/s ÷ floor jobs/s',
-    (results.ratios as Record<string, number> | undefined)?.engineOrdersPerFloorJob,
-    '',
-  ],
+  ['ratio', 'engine steps/s ÷ floor jobs/s', (results.ratios as Record<string, number> | undefined)?.engineStepsPerFloorJob, 'target >= 1'],
+  ['ratio', 'orders/s ÷ floor jobs/s', (results.ratios as Record<string, number> | undefined)?.engineOrdersPerFloorJob, ''],
 ]
-console.log(
-  `\norderflow benchmark — medians of ${runs} run(s), ${orders} orders, ${os.cpus().length} cores, load ${os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}\n`,
-)
+console.log(`\norderflow benchmark — medians of ${runs} run(s), ${orders} orders, ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`)
 console.log(`${'part'.padEnd(8)} ${'measure'.padEnd(40)} ${'value'.padStart(12)}  note`)
 for (const [part, what, value, note] of rows) {
   if (value === undefined) continue
-  console.log(
-    `${part.padEnd(8)} ${what.padEnd(40)} ${(Number.isInteger(value) ? String(value) : value.toFixed(value < 10 ? 2 : 0)).padStart(12)}  ${note}`,
-  )
+  console.log(`${part.padEnd(8)} ${what.padEnd(40)} ${(Number.isInteger(value) ? String(value) : value.toFixed(value < 10 ? 2 : 0)).padStart(12)}  ${note}`)
 }
 const metrics = results.metrics as Awaited<ReturnType<typeof metricsBench>> | undefined
 if (metrics) {
@@ -212,21 +152,13 @@ if (metrics) {
   const cold = (t: Timing) => `${metrics.cold ? 'cold' : 'first'} ${t.cold.toFixed(0)}`
   for (const [name, t] of Object.entries(metrics.withRollup)) {
     const raw = metrics.withoutRollup[name]!
-    console.log(
-      `${'metrics'.padEnd(8)} ${`ms flow metrics, ${name}`.padEnd(40)} ${ms(t)}  ${cold(t)}; steps alone ${raw.warm.toFixed(0)}, ${cold(raw)}; target < 200`,
-    )
+    console.log(`${'metrics'.padEnd(8)} ${`ms flow metrics, ${name}`.padEnd(40)} ${ms(t)}  ${cold(t)}; steps alone ${raw.warm.toFixed(0)}, ${cold(raw)}; target < 200`)
   }
-  console.log(
-    `${'metrics'.padEnd(8)} ${`s rollup_metrics job, ${metrics.steps} steps`.padEnd(40)} ${metrics.rollup.seconds.toFixed(1).padStart(12)}  again with nothing new: ${metrics.rollup.rerunSeconds.toFixed(2)} s`,
-  )
-  console.log(
-    `${'kpis'.padEnd(8)} ${`s rollup_kpis job, ${metrics.orders} orders`.padEnd(40)} ${metrics.kpiRollupSeconds.toFixed(1).padStart(12)}`,
-  )
+  console.log(`${'metrics'.padEnd(8)} ${`s rollup_metrics job, ${metrics.steps} steps`.padEnd(40)} ${metrics.rollup.seconds.toFixed(1).padStart(12)}  again with nothing new: ${metrics.rollup.rerunSeconds.toFixed(2)} s`)
+  console.log(`${'kpis'.padEnd(8)} ${`s rollup_kpis job, ${metrics.orders} orders`.padEnd(40)} ${metrics.kpiRollupSeconds.toFixed(1).padStart(12)}`)
   for (const [name, t] of Object.entries(metrics.kpis)) {
     const open = metrics.kpisWithOpen.times[name]!
-    console.log(
-      `${'kpis'.padEnd(8)} ${`ms kpis, ${name} (${metrics.orders} orders)`.padEnd(40)} ${ms(t)}  ${cold(t)}; with ${metrics.kpisWithOpen.orders} orders open ${open.warm.toFixed(0)}, ${cold(open)}; target < 200`,
-    )
+    console.log(`${'kpis'.padEnd(8)} ${`ms kpis, ${name} (${metrics.orders} orders)`.padEnd(40)} ${ms(t)}  ${cold(t)}; with ${metrics.kpisWithOpen.orders} orders open ${open.warm.toFixed(0)}, ${cold(open)}; target < 200`)
   }
 }
 const dir = path.join('bench', 'results')
