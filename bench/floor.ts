@@ -2,11 +2,12 @@ import { run } from 'graphile-worker'
 import { sql } from 'kysely'
 import { silentLogger } from '../engine/migrate.ts'
 import type { benchCluster } from './setup.ts'
-import { ENGINE_WORKER_SETTINGS } from './settings.ts'
+import { graphilePreset } from '../engine/worker.ts'
+import { ENGINE_POOL_SIZE, ENGINE_WORKER_SETTINGS } from './settings.ts'
 
 /** Raw graphile-worker throughput for no-op jobs, bulk-enqueued, with the engine's worker settings. */
 export async function floorBench(cluster: Awaited<ReturnType<typeof benchCluster>>, jobs: number) {
-  const db = await cluster.freshDb(ENGINE_WORKER_SETTINGS.concurrency + 4)
+  const db = await cluster.freshDb(ENGINE_POOL_SIZE)
   try {
     for (let i = 0; i < jobs; i += 5000) {
       const count = Math.min(5000, jobs - i)
@@ -21,7 +22,9 @@ export async function floorBench(cluster: Awaited<ReturnType<typeof benchCluster
     const started = performance.now()
     const runner = await run({
       pgPool: db.pool,
-      ...ENGINE_WORKER_SETTINGS,
+      concurrency: ENGINE_WORKER_SETTINGS.concurrency,
+      pollInterval: ENGINE_WORKER_SETTINGS.pollInterval,
+      preset: graphilePreset(ENGINE_WORKER_SETTINGS.concurrency),
       noHandleSignals: true,
       parsedCronItems: [],
       logger: silentLogger,

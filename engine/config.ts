@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { WORKER_DEFAULTS } from './worker.ts'
 
 /** Everything orderflow reads from the environment, in one place. */
 export interface Config {
@@ -14,8 +15,10 @@ export interface Config {
   smtpUrl: string | undefined
   /** The shop named in emails. (env `ORDERFLOW_SHOP_NAME`, `ORDERFLOW_SUPPORT_EMAIL`, `ORDERFLOW_SHOP_URL`) */
   shop: { name?: string; supportEmail?: string; url?: string }
-  /** Jobs run at once per worker process. (Default: 16, env `ORDERFLOW_CONCURRENCY`) */
+  /** Jobs a worker process takes at once. (Default: 96, env `ORDERFLOW_CONCURRENCY`) */
   concurrency: number
+  /** Most step jobs run together in one transaction; 1 runs each alone. (Default: 48, env `ORDERFLOW_BATCH_SIZE`) */
+  batchSize: number
   /** Seconds without a heartbeat after which a worker is declared dead and its jobs released. (Default: 30, env `ORDERFLOW_DEAD_WORKER_AFTER`) */
   deadWorkerAfterSeconds: number
 }
@@ -32,7 +35,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       supportEmail: env.ORDERFLOW_SUPPORT_EMAIL || undefined,
       url: env.ORDERFLOW_SHOP_URL || undefined,
     },
-    concurrency: intVar(env, 'ORDERFLOW_CONCURRENCY', 16),
+    concurrency: intVar(env, 'ORDERFLOW_CONCURRENCY', WORKER_DEFAULTS.concurrency),
+    batchSize: intVar(env, 'ORDERFLOW_BATCH_SIZE', WORKER_DEFAULTS.batchSize),
     deadWorkerAfterSeconds: intVar(env, 'ORDERFLOW_DEAD_WORKER_AFTER', 30),
   }
 }

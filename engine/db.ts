@@ -31,21 +31,7 @@ export interface OpenDbOptions {
 
 /** Opens a pool; errors of idle clients (e.g. the server restarting) are logged, never fatal. */
 export function openDb(url: string, opts: OpenDbOptions = {}): DbHandle {
-  const onError = opts.onError ?? (() => {})
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: opts.max ?? 20,
-    idleTimeoutMillis: opts.idleTimeoutMillis ?? 600_000,
-    // idle connections do not keep a process alive (a CLI command ends when its work does)
-    allowExitOnIdle: true,
-    // TCP keepalives: a firewall or NAT that forgets a long-idle connection does not leave a dead socket
-    keepAlive: true,
-  })
-  pool.on('error', onError)
-  pool.on('connect', (client) => {
-    client.on('error', onError)
-    if (process.env.ORDERFLOW_PREPARE !== '0') prepareStatements(client)
-  })
+  const pool = openPool(url, opts)
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   let closed = false
   return {
@@ -58,6 +44,30 @@ export function openDb(url: string, opts: OpenDbOptions = {}): DbHandle {
       await db.destroy()
     },
   }
+}
+
+/**
+ * A pg pool with the engine's settings. `pipeline`: its clients send each statement without
+ * waiting for the answer to the one before (node-postgres' pipeline mode), for the job batcher.
+ */
+export function openPool(url: string, opts: OpenDbOptions & { pipeline?: boolean } = {}): pg.Pool {
+  const onError = opts.onError ?? (() => {})
+  const pool = new pg.Pool({
+    connectionString: url,
+    pipeline: opts.pipeline ?? false,
+    max: opts.max ?? 20,
+    idleTimeoutMillis: opts.idleTimeoutMillis ?? 600_000,
+    // idle connections do not keep a process alive (a CLI command ends when its work does)
+    allowExitOnIdle: true,
+    // TCP keepalives: a firewall or NAT that forgets a long-idle connection does not leave a dead socket
+    keepAlive: true,
+  })
+  pool.on('error', onError)
+  pool.on('connect', (client) => {
+    client.on('error', onError)
+    if (process.env.ORDERFLOW_PREPARE !== '0') prepareStatements(client)
+  })
+  return pool
 }
 
 /** Most distinct statements a connection keeps prepared (the engine has a few dozen). */

@@ -31,7 +31,9 @@ export async function connect(config: Config, log = createLogger()) {
     url = embedded.url
     log.info({ dataDir: config.dataDir }, 'embedded PostgreSQL started')
   }
-  const handle = openDb(url, { max: config.concurrency + 10, onError: (e) => log.warn({ err: e.message }, 'database connection error') })
+  // jobs waiting for the step batcher hold no connection: the pool serves the API, graphile-worker's
+  // own queries, adapters and jobs run alone, not one connection per job taken
+  const handle = openDb(url, { max: Math.min(config.concurrency, 30) + 10, onError: (e) => log.warn({ err: e.message }, 'database connection error') })
   await migrate(handle.db, url)
   return {
     handle,
@@ -59,8 +61,9 @@ export async function startOrderflow(config: Config, opts: { api: boolean; worke
   const deps = runnerDeps(db, log)
   let worker: OrderflowWorker | undefined
   if (opts.worker) {
-    worker = await startWorker({ db, pool, deps, concurrency: config.concurrency, deadAfterSeconds: config.deadWorkerAfterSeconds })
-    log.info({ id: worker.id, concurrency: config.concurrency }, 'worker started')
+    const { concurrency, batchSize } = config
+    worker = await startWorker({ db, pool, deps, concurrency, batchSize, deadAfterSeconds: config.deadWorkerAfterSeconds })
+    log.info({ id: worker.id, concurrency, batchSize }, 'worker started')
   }
   let server: ServerType | undefined
   const url = `http://localhost:${config.port}`

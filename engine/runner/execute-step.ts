@@ -10,7 +10,7 @@ import type { RunnerDeps } from './deps.ts'
 import { type CompiledFlow, loadFlowVersion, nextEdges, parsedConfig } from './flow-cache.ts'
 import { enqueueStep, enqueueSteps, enqueueWake, jobPriority } from './jobs.ts'
 import { commitJob, JobWrites } from './job-writes.ts'
-import { loadHead } from './load-head.ts'
+import { type Head, loadHead } from './load-head.ts'
 import { nodeContext } from './node-context.ts'
 import { classify, retryDelayMs } from './retry-policy.ts'
 import { StepBuffer, type StepRow } from './step-buffer.ts'
@@ -50,52 +50,68 @@ class StepThrew extends Error {}
 
 async function runJob(db: Db, deps: RunnerDeps, stepId: number, mode: 'run' | 'wake', careful: boolean) {
   await db.transaction().execute(async (tx) => {
-    const head = await loadHead(tx, stepId)
-    if (!head || !['running', 'waiting'].includes(head.run.status)) return
-    const { step, run, order } = head
-    const flow = await loadFlowVersion(tx, run.flowId, run.flowVersion)
-    const writes = new JobWrites(head.openEvents)
-    let first: WorkItem
-    if (mode === 'run') {
-      if (step.status !== 'pending') return // a duplicate job after a crash: the step already ran
-      first = { step }
-    } else {
-      if (step.status !== 'waiting') return // the other of event/deadline already won
-      const wake = findWake(writes, step.wait_events ?? [], step.wait_until, step.id, deps.clock)
-      if (!wake) {
-        // the event went to another wait; keep the deadline armed
-        if (step.wait_until) await enqueueWake(tx, step.id, { runAt: step.wait_until })
-        return
-      }
-      first = { step, wake }
-    }
-    const steps = new StepBuffer(tx, run.id, head.visits, head.freeStepIds)
-    steps.track(step)
-    const chain = new Chain(
-      tx,
-      deps,
-      flow,
-      steps,
-      writes,
-      { careful, templatesStamp: head.templatesStamp },
-      run.id,
-      run.flowId,
-      run.flowVersion,
-      order,
-    )
-    await chain.execute(first)
-    const all = steps.all()
-    await commitJob(tx, {
-      runId: run.id,
-      jobStepIds: all.map((r) => r.id),
-      dirtySteps: steps.dirty(),
-      jobStepStatuses: all.map((r) => r.status),
-      order: chain.order,
-      orderChanged: chain.orderChanged,
-      failure: chain.failure,
-      writes,
-    })
+    await runJobIn(tx, deps, stepId, mode, careful)
     faultPoint('before-step-commit')
+  })
+}
+
+/**
+ * A job's work inside the caller's transaction, without committing. `onHead` sees the locked
+ * head before anything is written (a batch refuses a second job of an order it already runs).
+ */
+export async function runJobIn(
+  tx: Tx,
+  deps: RunnerDeps,
+  stepId: number,
+  mode: 'run' | 'wake',
+  careful: boolean,
+  onHead?: (head: Head) => void,
+): Promise<void> {
+  const head = await loadHead(tx, stepId)
+  if (head) onHead?.(head)
+  if (!head || !['running', 'waiting'].includes(head.run.status)) return
+  const { step, run, order } = head
+  const flow = await loadFlowVersion(tx, run.flowId, run.flowVersion)
+  const writes = new JobWrites(head.openEvents)
+  let first: WorkItem
+  if (mode === 'run') {
+    if (step.status !== 'pending') return // a duplicate job after a crash: the step already ran
+    first = { step }
+  } else {
+    if (step.status !== 'waiting') return // the other of event/deadline already won
+    const wake = findWake(writes, step.wait_events ?? [], step.wait_until, step.id, deps.clock)
+    if (!wake) {
+      // the event went to another wait; keep the deadline armed
+      if (step.wait_until) await enqueueWake(tx, step.id, { runAt: step.wait_until })
+      return
+    }
+    first = { step, wake }
+  }
+  const steps = new StepBuffer(tx, run.id, head.visits, head.freeStepIds)
+  steps.track(step)
+  const chain = new Chain(
+    tx,
+    deps,
+    flow,
+    steps,
+    writes,
+    { careful, templatesStamp: head.templatesStamp },
+    run.id,
+    run.flowId,
+    run.flowVersion,
+    order,
+  )
+  await chain.execute(first)
+  const all = steps.all()
+  await commitJob(tx, {
+    runId: run.id,
+    jobStepIds: all.map((r) => r.id),
+    dirtySteps: steps.dirty(),
+    jobStepStatuses: all.map((r) => r.status),
+    order: chain.order,
+    orderChanged: chain.orderChanged,
+    failure: chain.failure,
+    writes,
   })
 }
 

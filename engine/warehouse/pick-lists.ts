@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Tx } from '../db.ts'
+import { transactionLock } from '../runner/batch-locks.ts'
 import type { PickStrategy } from '../db-types.ts'
 import { StepFailed } from '../errors.ts'
 import type { StockLine } from './reserve-stock.ts'
@@ -131,9 +132,9 @@ async function listFor(tx: Tx, zone: string | null, opts: PickOptions): Promise<
   q = zone === null ? q.where('zone', 'is', null) : q.where('zone', '=', zone)
   q = wave ? q.where('wave', '=', wave.toISOString()) : q.where('priority', '=', priority)
   // find-or-create must not race: two orders arriving together would each open a half-empty
-  // batch. A transaction lock per batch key makes them take turns (held until the step commits).
-  const key = `pick_list:${strategy}:${zone ?? ''}:${wave?.toISOString() ?? priority}`
-  await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(tx)
+  // batch. A transaction lock per batch key makes them take turns (held until the step commits;
+  // in a job batch, until this order's chain ends).
+  await transactionLock(tx, `pick_list:${strategy}:${zone ?? ''}:${wave?.toISOString() ?? priority}`)
   const open = await q.orderBy('id').limit(1).forUpdate().executeTakeFirst()
   if (open) {
     if (wave)

@@ -56,18 +56,23 @@ export async function reserveStock(
     faultPoint('during-reservation')
     if (full.rows.length > 0) taken = quantity
     else if (opts.partial) {
-      const row = await sql<{ available: number }>`
-        select on_hand - reserved as available from inventory where sku = ${sku} for update`.execute(tx)
-      const available = Math.min(quantity, row.rows[0]?.available ?? 0)
-      if (available > 0) {
-        await sql`update inventory set reserved = reserved + ${available}, updated_at = now()
-          where sku = ${sku} and on_hand - reserved >= ${available}`.execute(tx)
-        await tx
-          .insertInto('reservations')
-          .values({ order_id: orderId, sku, quantity: available, step_id: opts.stepId ?? null })
-          .execute()
-        taken = available
-      }
+      // what is available, taken and recorded in one statement: the row is locked as it is read,
+      // so the amount read is the amount taken (one statement, so also against the other jobs
+      // of a batch, which share this transaction and its locks)
+      const part = await sql<{ quantity: number }>`
+        with available as (
+          select sku, least(${quantity}::int, on_hand - reserved) as quantity
+          from inventory where sku = ${sku} for update
+        ),
+        taken as (
+          update inventory i set reserved = i.reserved + a.quantity, updated_at = now()
+          from available a where i.sku = a.sku and a.quantity > 0
+          returning a.sku, a.quantity
+        )
+        insert into reservations (order_id, sku, quantity, step_id)
+        select ${orderId}, sku, quantity, ${opts.stepId ?? null}::bigint from taken
+        returning quantity`.execute(tx)
+      taken = part.rows[0]?.quantity ?? 0
     }
     reservedBySku.set(sku, taken)
   }
