@@ -1,21 +1,15 @@
 import type pg from 'pg'
-import type { Db, Tx } from '../db.ts'
-import { Pipeline } from './pipeline.ts'
+import type { Db } from '../db.ts'
 import { faultPoint } from '../faults.ts'
-import type { RunnerDeps } from './deps.ts'
 import { batchLocks } from './batch-locks.ts'
+import type { RunnerDeps } from './deps.ts'
 import { executeStepJob, runJobIn } from './execute-step.ts'
 import type { Head } from './load-head.ts'
+import { Pipeline } from './pipeline.ts'
 
 export interface JobBatcherOptions {
-  /** Most jobs in one transaction. (Default: 32) */
+  /** Most jobs in one transaction. (Default: 48) */
   maxBatch?: number
-  /**
-   * Batches running at once, each on its own connection. Two batches lock inventory rows in
-   * whatever order their orders come, so they can deadlock; one batch per process cannot.
-   * (Default: 1)
-   */
-  maxInFlight?: number
 }
 
 type Mode = 'run' | 'wake'
@@ -38,7 +32,10 @@ class SameOrderTwice extends Error {}
  * batch, not its own: on a machine where a round trip costs more than the work around it, that
  * is most of an order's cost.
  *
- * Jobs that arrive while a batch runs wait for the next one, so a quiet worker adds no delay. If
+ * One batch runs at a time: two would lock inventory rows in whatever order their orders come
+ * and could deadlock (measured: no faster either, as PostgreSQL's share of the work runs beside
+ * the worker's within one batch). Jobs that arrive while a batch runs wait for the next one; a
+ * lone job runs at once through the ordinary path, so a quiet worker adds no delay. If
  * anything in a batch fails (a step throws, a database error, two jobs of one order), the whole
  * transaction rolls back and each job runs alone, exactly as without the batcher: its own
  * transaction, its own retry and error handling.
@@ -48,12 +45,13 @@ export class JobBatcher {
   readonly #deps: RunnerDeps
   readonly #pool: pg.Pool
   readonly #maxBatch: number
-  readonly #maxInFlight: number
   #queue: Waiting[] = []
-  #inFlight = 0
+  #running = false
   /** Batches committed, and batches that rolled back and ran their jobs alone. */
   batches = 0
   fallbacks = 0
+  /** Why the last batch rolled back. */
+  lastFailure: unknown
   /** Statements of committed batches, and the socket writes that carried them. */
   statements = 0
   writes = 0
@@ -62,26 +60,26 @@ export class JobBatcher {
     this.#db = db
     this.#deps = deps
     this.#pool = pipelinePool
-    this.#maxBatch = opts.maxBatch ?? 32
-    this.#maxInFlight = opts.maxInFlight ?? 1
+    this.#maxBatch = opts.maxBatch ?? 48
   }
 
   run(stepId: number, mode: Mode): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ stepId, mode, resolve, reject })
-      this.#pump()
+      // jobs handed over in the same turn of the event loop (graphile-worker's local queue serves
+      // several workers at once) go together
+      if (this.#queue.length === 1) setImmediate(() => this.#pump())
     })
   }
 
   #pump() {
-    while (this.#inFlight < this.#maxInFlight && this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.#maxBatch)
-      this.#inFlight++
-      void this.#send(batch).finally(() => {
-        this.#inFlight--
-        this.#pump()
-      })
-    }
+    if (this.#running || this.#queue.length === 0) return
+    const batch = this.#queue.splice(0, this.#maxBatch)
+    this.#running = true
+    void this.#send(batch).finally(() => {
+      this.#running = false
+      this.#pump()
+    })
   }
 
   async #send(batch: Waiting[]) {
@@ -90,6 +88,7 @@ export class JobBatcher {
       await this.#together(batch)
     } catch (error) {
       this.fallbacks++
+      this.lastFailure = error
       this.#deps.log.info({ err: String(error), jobs: batch.length }, 'a job batch rolled back; running its jobs alone')
       await Promise.all(batch.map((w) => this.#alone(w)))
       return

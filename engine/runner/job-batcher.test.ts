@@ -1,0 +1,238 @@
+import { sql } from 'kysely'
+import type pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createHarness, type Harness, sampleOrder } from '../../test/harness.ts'
+import { TEST_CARDS } from '../adapters/index.ts'
+import { openPool } from '../db.ts'
+import { reserveStock } from '../warehouse/reserve-stock.ts'
+import { BatchConflict, batchLocks, transactionLock } from './batch-locks.ts'
+import { executeStepJob } from './execute-step.ts'
+import { JobBatcher } from './job-batcher.ts'
+import { Pipeline } from './pipeline.ts'
+
+let h: Harness
+let pipelinePool: pg.Pool
+
+beforeAll(async () => {
+  h = await createHarness()
+  pipelinePool = openPool(h.url, { max: 1, pipeline: true })
+})
+afterAll(async () => {
+  await pipelinePool?.end()
+  await h?.close()
+})
+
+/** Orders through the seeded default flow, placed with no worker running: their first steps wait. */
+async function place(count: number, overrides: Record<string, unknown> = {}) {
+  const ids: number[] = []
+  for (let i = 0; i < count; i++) {
+    const sku = ['A-NOTE-01', 'A-PEN-01', 'B-MUG-01'][i % 3]!
+    const res = await h.api(
+      'POST',
+      '/api/orders',
+      sampleOrder({
+        lines: [{ sku, quantity: 1, unitPrice: '10.00' }],
+        totals: { subtotal: '10.00', shipping: '0.00', tax: '0.00', total: '10.00' },
+        ...overrides,
+      }),
+    )
+    expect(res.status, JSON.stringify(res.body)).toBe(201)
+    ids.push(res.body.id)
+  }
+  return ids
+}
+
+async function pendingStep(orderId: number): Promise<number> {
+  const row = await h.db
+    .selectFrom('steps')
+    .innerJoin('runs', 'runs.id', 'steps.run_id')
+    .select('steps.id')
+    .where('runs.order_id', '=', orderId)
+    .where('steps.status', '=', 'pending')
+    .executeTakeFirstOrThrow()
+  return row.id
+}
+
+/** What a job chain left behind for an order, without ids and times. */
+async function outcome(orderId: number) {
+  const steps = await h.db
+    .selectFrom('steps')
+    .innerJoin('runs', 'runs.id', 'steps.run_id')
+    .select(['steps.node_id', 'steps.status', 'steps.port', 'steps.attempt'])
+    .where('runs.order_id', '=', orderId)
+    .orderBy('steps.id')
+    .execute()
+  const count = async (table: 'payments' | 'reservations' | 'emails') =>
+    Number(
+      (
+        await h.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('order_id', '=', orderId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    )
+  const order = await h.db
+    .selectFrom('orders')
+    .select(['status'])
+    .where('id', '=', orderId)
+    .executeTakeFirstOrThrow()
+  return {
+    steps,
+    status: order.status,
+    payments: await count('payments'),
+    reservations: await count('reservations'),
+    emails: await count('emails'),
+  }
+}
+
+describe('job batcher', () => {
+  it('runs many jobs in one transaction, pipelined, with the same result as each alone', async () => {
+    const alone = await place(6)
+    for (const id of alone) await executeStepJob(h.db, h.deps, await pendingStep(id), 'run')
+    const together = await place(6)
+    const batcher = new JobBatcher(h.db, h.deps, pipelinePool, { maxBatch: 6 })
+    const steps = await Promise.all(together.map(pendingStep))
+    await Promise.all(steps.map((id) => batcher.run(id, 'run')))
+
+    expect(batcher.batches).toBe(1)
+    expect(batcher.fallbacks).toBe(0)
+    // statements of different chains shared writes (the default flow's batch pick list lets one
+    // order at a time through its lock, so not all of them could)
+    expect(batcher.statements).toBeGreaterThan(6 * 8)
+    expect(batcher.writes).toBeLessThan(batcher.statements)
+    for (let i = 0; i < 6; i++) {
+      const a = await outcome(alone[i]!)
+      expect(a.steps.length).toBeGreaterThan(3)
+      expect(await outcome(together[i]!)).toEqual(a)
+    }
+  })
+
+  it('orders of one batch join one batch pick list (the pick-list lock holds inside a batch)', async () => {
+    await sql`update pick_lists set status = 'released', released_at = now() where status = 'open'`.execute(h.db)
+    const ids = await place(4)
+    const batcher = new JobBatcher(h.db, h.deps, pipelinePool, { maxBatch: 4 })
+    await Promise.all((await Promise.all(ids.map(pendingStep))).map((id) => batcher.run(id, 'run')))
+    expect(batcher.batches).toBe(1)
+    const lists = await h.db
+      .selectFrom('pick_list_lines')
+      .select('pick_list_id')
+      .distinct()
+      .where('order_id', 'in', ids)
+      .execute()
+    expect(lists).toHaveLength(1)
+  })
+
+  it('a step that throws rolls the whole batch back; each job then runs alone, nothing doubled', async () => {
+    const ids = await place(3)
+    // the simulated provider times out once for this card, then answers
+    const [slow] = await place(1, { payment: { card: TEST_CARDS.timeout } })
+    const all = [...ids, slow!]
+    const batcher = new JobBatcher(h.db, h.deps, pipelinePool, { maxBatch: 4 })
+    await Promise.all((await Promise.all(all.map(pendingStep))).map((id) => batcher.run(id, 'run')))
+    expect(batcher.fallbacks).toBe(1)
+    expect(String(batcher.lastFailure)).toMatch(/threw/)
+    expect(batcher.batches).toBe(0)
+    for (const id of ids) {
+      const o = await outcome(id)
+      expect(o.steps.find((s) => s.node_id === 'pay')).toMatchObject({ status: 'completed', port: 'paid', attempt: 1 })
+      expect(o.payments).toBe(1)
+      expect(o.reservations).toBe(1)
+    }
+    // the order whose provider timed out went down the retry path, as a job run alone does
+    const o = await outcome(slow!)
+    expect(o.payments).toBeLessThanOrEqual(1)
+    expect(o.steps.find((s) => s.node_id === 'pay')).toMatchObject({ attempt: 1 })
+  })
+
+  it('two jobs of one order in a batch: rolled back and run alone, the step runs once', async () => {
+    const [id] = await place(1)
+    const step = await pendingStep(id!)
+    const batcher = new JobBatcher(h.db, h.deps, pipelinePool, { maxBatch: 4 })
+    await Promise.all([batcher.run(step, 'run'), batcher.run(step, 'run')])
+    expect(batcher.fallbacks).toBe(1)
+    expect(String(batcher.lastFailure)).toContain('has two jobs in one batch')
+    const o = await outcome(id!)
+    expect(o.steps.filter((s) => s.node_id === 'pay')).toHaveLength(1)
+    expect(o.payments).toBe(1)
+  })
+
+  it('a lone job runs at once, without the pipeline', async () => {
+    const [id] = await place(1)
+    const batcher = new JobBatcher(h.db, h.deps, pipelinePool, { maxBatch: 4 })
+    await batcher.run(await pendingStep(id!), 'run')
+    expect(batcher.batches + batcher.fallbacks).toBe(0)
+    expect((await outcome(id!)).payments).toBe(1)
+  })
+
+  it('batch locks: a job waits for the job holding a key; a job holding one never waits', async () => {
+    const client = await pipelinePool.connect()
+    try {
+      await client.query('begin')
+      const pipe = new Pipeline(client)
+      pipe.open()
+      const locks = batchLocks()
+      const [a, b, c] = [pipe.transaction(), pipe.transaction(), pipe.transaction()]
+      for (const tx of [a, b, c]) locks.join(tx)
+      await transactionLock(a, 'test:k1')
+      await transactionLock(b, 'test:k2')
+      await transactionLock(a, 'test:k1') // its own key again: at once
+      await expect(transactionLock(a, 'test:k2')).rejects.toThrow(BatchConflict)
+      let got = false
+      const waiting = transactionLock(c, 'test:k1').then(() => (got = true))
+      await new Promise((r) => setTimeout(r, 30))
+      expect(got).toBe(false)
+      locks.leave(a)
+      await waiting
+      expect(got).toBe(true)
+      pipe.close()
+    } finally {
+      await client.query('rollback')
+      client.release()
+    }
+  })
+
+  it('statements issued in one turn of the event loop leave in one write, answered in order', async () => {
+    const client = await pipelinePool.connect()
+    try {
+      const pipe = new Pipeline(client)
+      pipe.open()
+      const tx = pipe.transaction()
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => sql<{ n: number }>`select ${i}::int as n`.execute(tx)),
+      )
+      pipe.close()
+      expect(answers.map((a) => a.rows[0]!.n)).toEqual(Array.from({ length: 20 }, (_, i) => i))
+      expect({ writes: pipe.writes, statements: pipe.statements }).toEqual({ writes: 1, statements: 20 })
+      await expect(sql`select 1`.execute(tx)).rejects.toThrow(/pipeline is closed/)
+    } finally {
+      client.release()
+    }
+  })
+
+  it('partial reservations of jobs sharing a transaction never take more than is on the shelf', async () => {
+    await h.db.updateTable('inventory').set({ on_hand: 3, reserved: 0 }).where('sku', '=', 'A-TEA-01').execute()
+    const ids = await place(2)
+    const client = await pipelinePool.connect()
+    try {
+      await client.query('begin')
+      const pipe = new Pipeline(client)
+      pipe.open()
+      const results = await Promise.all(
+        ids.map((id) => reserveStock(pipe.transaction(), id, [{ sku: 'A-TEA-01', quantity: 4 }], { partial: true })),
+      )
+      pipe.close()
+      await client.query('commit')
+      // both find too few for the whole quantity and go for what is there: one gets it all
+      expect(results.map((r) => r.lines[0]!.reserved).sort()).toEqual([0, 3])
+      expect(pipe.writes).toBeLessThan(pipe.statements)
+    } finally {
+      client.release()
+    }
+    expect(
+      await h.db.selectFrom('inventory').select(['on_hand', 'reserved']).where('sku', '=', 'A-TEA-01').executeTakeFirst(),
+    ).toEqual({ on_hand: 3, reserved: 3 })
+    const rows = await h.db.selectFrom('reservations').select('quantity').where('order_id', 'in', ids).execute()
+    expect(rows.map((r) => r.quantity)).toEqual([3])
+  })
+})
