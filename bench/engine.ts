@@ -89,10 +89,22 @@ export async function engineBurst(cluster: Cluster, n: number, onWorkerStart?: (
       peakRss = Math.max(peakRss, process.memoryUsage().rss)
     })
     const seconds = (performance.now() - started) / 1000
+    const batching = worker.batchStats()
     await worker.stop()
     const steps = (await sql<{ n: number }>`select count(*)::int as n from steps`.execute(db.db)).rows[0]!.n - historySteps
     const failed = (await sql<{ n: number }>`select count(*)::int as n from runs where status <> 'completed'`.execute(db.db)).rows[0]!.n
-    return { orders: n, seconds, ordersPerSecond: n / seconds, steps, stepsPerSecond: steps / seconds, notCompleted: failed, peakRssMb: peakRss / 2 ** 20, rssBeforeMb: rssBefore / 2 ** 20 }
+    return {
+      orders: n,
+      seconds,
+      ordersPerSecond: n / seconds,
+      steps,
+      stepsPerSecond: steps / seconds,
+      notCompleted: failed,
+      peakRssMb: peakRss / 2 ** 20,
+      rssBeforeMb: rssBefore / 2 ** 20,
+      statementsPerWrite: batching.statements / batching.writes,
+      fallbacks: batching.fallbacks,
+    }
   } finally {
     await db.drop()
   }

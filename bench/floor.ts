@@ -5,8 +5,12 @@ import type { benchCluster } from './setup.ts'
 import { graphilePreset } from '../engine/worker.ts'
 import { ENGINE_POOL_SIZE, ENGINE_WORKER_SETTINGS } from './settings.ts'
 
-/** Raw graphile-worker throughput for no-op jobs, bulk-enqueued, with the engine's worker settings. */
-export async function floorBench(cluster: Awaited<ReturnType<typeof benchCluster>>, jobs: number) {
+/**
+ * Raw graphile-worker throughput for no-op jobs, bulk-enqueued, with the engine's worker settings
+ * (local queue and batched completions), or with `plain`: graphile-worker's defaults (a query per
+ * job fetched and per job completed) at concurrency 16, the settings earlier figures were taken with.
+ */
+export async function floorBench(cluster: Awaited<ReturnType<typeof benchCluster>>, jobs: number, plain = false) {
   const db = await cluster.freshDb(ENGINE_POOL_SIZE)
   try {
     for (let i = 0; i < jobs; i += 5000) {
@@ -22,9 +26,9 @@ export async function floorBench(cluster: Awaited<ReturnType<typeof benchCluster
     const started = performance.now()
     const runner = await run({
       pgPool: db.pool,
-      concurrency: ENGINE_WORKER_SETTINGS.concurrency,
+      concurrency: plain ? 16 : ENGINE_WORKER_SETTINGS.concurrency,
       pollInterval: ENGINE_WORKER_SETTINGS.pollInterval,
-      preset: graphilePreset(ENGINE_WORKER_SETTINGS.concurrency),
+      preset: plain ? undefined : graphilePreset(ENGINE_WORKER_SETTINGS.concurrency),
       noHandleSignals: true,
       parsedCronItems: [],
       logger: silentLogger,

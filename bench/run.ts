@@ -56,6 +56,12 @@ try {
       log(`floor run ${i + 1}: ${s.at(-1)!.jobsPerSecond.toFixed(0)} jobs/s`)
     }
     results.floor = summarise(s)
+    const plain = []
+    for (let i = 0; i < runs; i++) {
+      plain.push(await floorBench(cluster, Math.max(orders, 5_000), true))
+      log(`floor (graphile defaults) run ${i + 1}: ${plain.at(-1)!.jobsPerSecond.toFixed(0)} jobs/s`)
+    }
+    results.floorPlain = summarise(plain)
   }
   if (want('engine')) {
     const s = []
@@ -108,17 +114,22 @@ try {
 
 const m = (part: string, key: string) => (results[part] as Record<string, { median: number }> | undefined)?.[key]?.median
 const floor = m('floor', 'jobsPerSecond')
-if (floor) {
+const floorPlain = m('floorPlain', 'jobsPerSecond')
+if (floor && floorPlain) {
   results.ratios = {
     engineStepsPerFloorJob: (m('engine', 'stepsPerSecond') ?? Number.NaN) / floor,
     engineOrdersPerFloorJob: (m('engine', 'ordersPerSecond') ?? Number.NaN) / floor,
+    engineStepsPerPlainFloorJob: (m('engine', 'stepsPerSecond') ?? Number.NaN) / floorPlain,
   }
 }
 const rows: [string, string, number | undefined, string][] = [
-  ['floor', 'graphile-worker no-op jobs/s', floor, ''],
+  ['floor', 'graphile-worker no-op jobs/s', floor, 'engine settings: local queue'],
+  ['floor', 'no-op jobs/s, graphile defaults', floorPlain, 'concurrency 16, as before'],
   ['engine', 'orders/s (burst, default flow)', m('engine', 'ordersPerSecond'), ''],
   ['engine', 'steps/s', m('engine', 'stepsPerSecond'), ''],
   ['engine', 'peak RSS MB', m('engine', 'peakRssMb'), ''],
+  ['engine', 'statements per socket write', m('engine', 'statementsPerWrite'), 'step batches'],
+  ['engine', 'batches rolled back, run alone', m('engine', 'fallbacks'), ''],
   ...rates.flatMap((rate): [string, string, number | undefined, string][] => [
     ['steady', `p50 ms intake→completion @${rate}/s`, m(`steady@${rate}`, 'p50'), ''],
     ['steady', `p95 ms @${rate}/s`, m(`steady@${rate}`, 'p95'), ''],
@@ -139,6 +150,7 @@ const rows: [string, string, number | undefined, string][] = [
   ['emails', 'renders/s', m('emails', 'rendersPerSecond'), ''],
   ['ratio', 'engine steps/s ÷ floor jobs/s', (results.ratios as Record<string, number> | undefined)?.engineStepsPerFloorJob, 'target >= 1'],
   ['ratio', 'orders/s ÷ floor jobs/s', (results.ratios as Record<string, number> | undefined)?.engineOrdersPerFloorJob, ''],
+  ['ratio', 'steps/s ÷ floor with graphile defaults', (results.ratios as Record<string, number> | undefined)?.engineStepsPerPlainFloorJob, ''],
 ]
 console.log(`\norderflow benchmark — medians of ${runs} run(s), ${orders} orders, ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`)
 console.log(`${'part'.padEnd(8)} ${'measure'.padEnd(40)} ${'value'.padStart(12)}  note`)

@@ -53,6 +53,8 @@ export interface OrderflowWorker {
   stop(): Promise<void>
   /** Releases jobs locked by worker processes whose heartbeat stopped. Returns how many processes. */
   reapDeadWorkers(): Promise<number>
+  /** The step batcher's counts (zeros when batching is off): for the benchmark and logs. */
+  batchStats(): { batches: number; fallbacks: number; statements: number; writes: number }
 }
 
 /**
@@ -172,6 +174,12 @@ export async function startWorker(opts: WorkerOptions): Promise<OrderflowWorker>
   return {
     id,
     reapDeadWorkers,
+    batchStats: () => ({
+      batches: batcher?.batches ?? 0,
+      fallbacks: batcher?.fallbacks ?? 0,
+      statements: batcher?.statements ?? 0,
+      writes: batcher?.writes ?? 0,
+    }),
     async stop() {
       stopping = true
       clearInterval(timer)
