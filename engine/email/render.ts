@@ -101,6 +101,31 @@ export function compileTemplate(src: TemplateSource): Compiled {
 
 /** Renders compiled parts against data in strict mode and wraps the HTML in the shop layout. */
 export function renderCompiled(compiled: Compiled, data: Record<string, unknown>): RenderedEmail {
+  const parts = renderParts(compiled, data)
+  return finishEmail(parts, sanitizeEmailHtml(parts.html, { document: parts.wholeDocument }), data)
+}
+
+/** The same, with the HTML sanitised by `sanitize` (e.g. on another thread: see sanitize-pool.ts). */
+export async function renderCompiledWith(
+  compiled: Compiled,
+  data: Record<string, unknown>,
+  sanitize: Sanitizer,
+): Promise<RenderedEmail> {
+  const parts = renderParts(compiled, data)
+  return finishEmail(parts, await sanitize(parts.html, parts.wholeDocument), data)
+}
+
+export type Sanitizer = (html: string, wholeDocument: boolean) => Promise<string>
+
+interface RenderedParts {
+  subject: string
+  html: string
+  text: string | undefined
+  /** a merchant who writes a whole document (<html>...) opts out of our layout */
+  wholeDocument: boolean
+}
+
+function renderParts(compiled: Compiled, data: Record<string, unknown>): RenderedParts {
   const problems: TemplateProblem[] = []
   const out: Partial<RenderedEmail> = {}
   for (const field of FIELDS) {
@@ -113,14 +138,16 @@ export function renderCompiled(compiled: Compiled, data: Record<string, unknown>
     }
   }
   if (problems.length) throw new TemplateError(problems)
-  // a merchant who writes a whole document (<html>...) opts out of our layout
-  const wholeDocument = /<html[\s>]/i.test(out.html ?? '')
-  // sanitised after rendering: no script, event handler or javascript: link survives, whatever the template did
-  const body = sanitizeEmailHtml(out.html ?? '', { document: wholeDocument })
+  const html = out.html ?? ''
+  return { subject: out.subject ?? '', html, text: out.text, wholeDocument: /<html[\s>]/i.test(html) }
+}
+
+/** `body` is the sanitised HTML: no script, event handler or javascript: link survives, whatever the template did. */
+function finishEmail(parts: RenderedParts, body: string, data: Record<string, unknown>): RenderedEmail {
   const email: RenderedEmail = {
-    subject: (out.subject ?? '').replace(/\s+/g, ' ').trim(),
-    html: wholeDocument ? body : wrapInLayout(body, out.subject ?? '', data.shop),
-    text: out.text?.trim() ? out.text : htmlToText(body),
+    subject: parts.subject.replace(/\s+/g, ' ').trim(),
+    html: parts.wholeDocument ? body : wrapInLayout(body, parts.subject, data.shop),
+    text: parts.text?.trim() ? parts.text : htmlToText(body),
   }
   const size =
     Buffer.byteLength(email.subject) + Buffer.byteLength(email.html) + Buffer.byteLength(email.text)
@@ -150,6 +177,19 @@ export function renderTemplate(
   src: TemplateSource & { key?: string; version?: number },
   data: Record<string, unknown>,
 ): RenderedEmail {
+  return renderCompiled(compiledFor(src), data)
+}
+
+/** renderTemplate with the HTML sanitised by `sanitize`. */
+export function renderTemplateWith(
+  src: TemplateSource & { key?: string; version?: number },
+  data: Record<string, unknown>,
+  sanitize: Sanitizer,
+): Promise<RenderedEmail> {
+  return renderCompiledWith(compiledFor(src), data, sanitize)
+}
+
+function compiledFor(src: TemplateSource & { key?: string; version?: number }): Compiled {
   const cacheKey =
     src.key !== undefined && src.version !== undefined ? `${src.key}@${src.version}` : undefined
   let compiled = cacheKey ? cache.get(cacheKey) : undefined
@@ -160,5 +200,5 @@ export function renderTemplate(
       cache.set(cacheKey, compiled)
     }
   }
-  return renderCompiled(compiled, data)
+  return compiled
 }

@@ -5,9 +5,10 @@ import {
   compileTemplate,
   type RenderedEmail,
   renderCompiled,
-  renderTemplate,
+  renderTemplateWith,
   type TemplateSource,
 } from './render.ts'
+import { sanitizePool } from './sanitize-pool.ts'
 import { sampleOrder, templateData } from './template-data.ts'
 
 /** One stored version of a template; versions are immutable, the highest is live. */
@@ -131,7 +132,7 @@ export async function renderLatest(
 ): Promise<{ template: StoredTemplate; email: RenderedEmail } | undefined> {
   const template = stamp === undefined ? await latestTemplate(db, key) : await cachedLatestTemplate(db, key, stamp)
   if (!template) return undefined
-  return { template, email: renderTemplate(template, data) }
+  return { template, email: await renderTemplateWith(template, data, sanitizePool.sanitize) }
 }
 
 function toStored(row: {

@@ -109,7 +109,9 @@ describe('job batcher', () => {
   })
 
   it('orders of one batch join one batch pick list (the pick-list lock holds inside a batch)', async () => {
-    await sql`update pick_lists set status = 'released', released_at = now() where status = 'open'`.execute(h.db)
+    await sql`update pick_lists set status = 'released', released_at = now() where status = 'open'`.execute(
+      h.db,
+    )
     const ids = await place(4)
     const batcher = new JobBatcher(h.db, h.deps, pipelinePool, { maxBatch: 4 })
     await Promise.all((await Promise.all(ids.map(pendingStep))).map((id) => batcher.run(id, 'run')))
@@ -135,7 +137,11 @@ describe('job batcher', () => {
     expect(batcher.batches).toBe(0)
     for (const id of ids) {
       const o = await outcome(id)
-      expect(o.steps.find((s) => s.node_id === 'pay')).toMatchObject({ status: 'completed', port: 'paid', attempt: 1 })
+      expect(o.steps.find((s) => s.node_id === 'pay')).toMatchObject({
+        status: 'completed',
+        port: 'paid',
+        attempt: 1,
+      })
       expect(o.payments).toBe(1)
       expect(o.reservations).toBe(1)
     }
@@ -211,7 +217,11 @@ describe('job batcher', () => {
   })
 
   it('partial reservations of jobs sharing a transaction never take more than is on the shelf', async () => {
-    await h.db.updateTable('inventory').set({ on_hand: 3, reserved: 0 }).where('sku', '=', 'A-TEA-01').execute()
+    await h.db
+      .updateTable('inventory')
+      .set({ on_hand: 3, reserved: 0 })
+      .where('sku', '=', 'A-TEA-01')
+      .execute()
     const ids = await place(2)
     const client = await pipelinePool.connect()
     try {
@@ -219,7 +229,9 @@ describe('job batcher', () => {
       const pipe = new Pipeline(client)
       pipe.open()
       const results = await Promise.all(
-        ids.map((id) => reserveStock(pipe.transaction(), id, [{ sku: 'A-TEA-01', quantity: 4 }], { partial: true })),
+        ids.map((id) =>
+          reserveStock(pipe.transaction(), id, [{ sku: 'A-TEA-01', quantity: 4 }], { partial: true }),
+        ),
       )
       pipe.close()
       await client.query('commit')
@@ -230,9 +242,17 @@ describe('job batcher', () => {
       client.release()
     }
     expect(
-      await h.db.selectFrom('inventory').select(['on_hand', 'reserved']).where('sku', '=', 'A-TEA-01').executeTakeFirst(),
+      await h.db
+        .selectFrom('inventory')
+        .select(['on_hand', 'reserved'])
+        .where('sku', '=', 'A-TEA-01')
+        .executeTakeFirst(),
     ).toEqual({ on_hand: 3, reserved: 3 })
-    const rows = await h.db.selectFrom('reservations').select('quantity').where('order_id', 'in', ids).execute()
+    const rows = await h.db
+      .selectFrom('reservations')
+      .select('quantity')
+      .where('order_id', 'in', ids)
+      .execute()
     expect(rows.map((r) => r.quantity)).toEqual([3])
   })
 })

@@ -89,7 +89,10 @@ export class JobBatcher {
     } catch (error) {
       this.fallbacks++
       this.lastFailure = error
-      this.#deps.log.info({ err: String(error), jobs: batch.length }, 'a job batch rolled back; running its jobs alone')
+      this.#deps.log.info(
+        { err: String(error), jobs: batch.length },
+        'a job batch rolled back; running its jobs alone',
+      )
       await Promise.all(batch.map((w) => this.#alone(w)))
       return
     }
@@ -115,7 +118,8 @@ export class JobBatcher {
       await client.query('begin')
       const orders = new Set<number>()
       const onHead = (head: Head) => {
-        if (orders.has(head.order.id)) throw new SameOrderTwice(`order ${head.order.id} has two jobs in one batch`)
+        if (orders.has(head.order.id))
+          throw new SameOrderTwice(`order ${head.order.id} has two jobs in one batch`)
         orders.add(head.order.id)
       }
       pipe.open()
