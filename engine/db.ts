@@ -78,7 +78,9 @@ const MAX_PREPARED = 128
  * parses and plans it once per connection instead of on every call (about a fifth more orders/s
  * in the benchmark). Kysely passes (text, values); pg prepares a query given a name. Texts beyond
  * MAX_PREPARED per connection run unnamed. A statement whose plan a schema change invalidated
- * (another process migrated) is prepared again under a new name.
+ * (another process migrated) is prepared again under a new name; on a pipelined client (the job
+ * batcher's, always inside a transaction, which that error has already aborted) only the next
+ * call uses the new name, and this one fails: its batch rolls back and its jobs run alone.
  */
 function prepareStatements(client: pg.PoolClient) {
   const names = new Map<string, string>()
@@ -91,6 +93,8 @@ function prepareStatements(client: pg.PoolClient) {
       if (!String((error as Error).message).includes('cached plan must not change result type')) throw error
       const renamed = `of${next++}`
       names.set(text, renamed)
+      // a retry written by a pipelined client would wait unsent behind its batch's corked socket
+      if ((client as { pipeline?: boolean }).pipeline) throw error
       return query({ name: renamed, text, values })
     }
   }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createHarness, type Harness, sampleOrder } from '../../test/harness.ts'
 import { TEST_CARDS } from '../adapters/index.ts'
 import { openPool } from '../db.ts'
+import { adjustStock } from '../warehouse/adjust-stock.ts'
 import { reserveStock } from '../warehouse/reserve-stock.ts'
 import { BatchConflict, batchLocks, transactionLock } from './batch-locks.ts'
 import { executeStepJob } from './execute-step.ts'
@@ -214,6 +215,53 @@ describe('job batcher', () => {
     } finally {
       client.release()
     }
+  })
+
+  it('a statement prepared again after a schema change still leaves the pipeline (no hang)', async () => {
+    await sql`create table pipeline_probe (id int)`.execute(h.db)
+    const client = await pipelinePool.connect()
+    const inPipeline = async () => {
+      await client.query('begin')
+      const pipe = new Pipeline(client)
+      pipe.open()
+      try {
+        return await sql`select * from pipeline_probe where id = ${1}`.execute(pipe.transaction())
+      } finally {
+        pipe.close()
+        await client.query('rollback')
+      }
+    }
+    try {
+      await inPipeline() // prepared on this connection
+      await sql`alter table pipeline_probe add column extra int`.execute(h.db)
+      // the cached plan no longer fits: engine/db.ts prepares it again under a new name, which in
+      // an open transaction fails too; the point is that the answer comes back at all
+      await expect(inPipeline()).rejects.toThrow(/aborted|cached plan/)
+    } finally {
+      client.release()
+      await sql`drop table pipeline_probe`.execute(h.db)
+    }
+  })
+
+  it('stock adjustments of jobs sharing a transaction both count (returns restocking one SKU)', async () => {
+    await h.db.updateTable('inventory').set({ on_hand: 10, reserved: 0 }).where('sku', '=', 'A-CARD-01').execute()
+    const client = await pipelinePool.connect()
+    try {
+      await client.query('begin')
+      const pipe = new Pipeline(client)
+      pipe.open()
+      const [a, b] = await Promise.all([
+        adjustStock(pipe.transaction(), 'A-CARD-01', { delta: 1 }),
+        adjustStock(pipe.transaction(), 'A-CARD-01', { delta: 2 }),
+      ])
+      pipe.close()
+      await client.query('commit')
+      expect([a.after.onHand, b.after.onHand]).toEqual([11, 13])
+    } finally {
+      client.release()
+    }
+    const row = await h.db.selectFrom('inventory').select('on_hand').where('sku', '=', 'A-CARD-01').executeTakeFirst()
+    expect(row?.on_hand).toBe(13)
   })
 
   it('partial reservations of jobs sharing a transaction never take more than is on the shelf', async () => {

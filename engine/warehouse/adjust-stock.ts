@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { Tx } from '../db.ts'
 import { ApiError, notFound } from '../errors.ts'
 
@@ -32,27 +33,32 @@ export async function adjustStock(
   sku: string,
   change: { delta: number } | { onHand: number },
 ): Promise<StockAdjustment> {
-  const row = await tx
-    .selectFrom('inventory')
-    .select(['on_hand', 'reserved'])
-    .where('sku', '=', sku)
-    .forUpdate()
-    .executeTakeFirst()
+  // read (locked), checked and written in one statement: a read-then-write in two would let
+  // another order's statement in between when jobs share a transaction (runner/job-batcher.ts)
+  const delta = 'delta' in change ? change.delta : null
+  const counted = 'onHand' in change ? change.onHand : null
+  const { rows } = await sql<{ on_hand: number; reserved: number; new_on_hand: number; updated: boolean }>`
+    with cur as (
+      select sku, on_hand, reserved, coalesce(on_hand + ${delta}::int, ${counted}::int) as new_on_hand
+      from inventory where sku = ${sku} for update
+    ),
+    upd as (
+      update inventory i set on_hand = cur.new_on_hand, updated_at = now()
+      from cur where i.sku = cur.sku and cur.new_on_hand >= cur.reserved
+      returning i.sku
+    )
+    select cur.on_hand, cur.reserved, cur.new_on_hand, exists (select 1 from upd) as updated from cur`.execute(tx)
+  const row = rows[0]
   if (!row) throw notFound('Product', sku)
-  const onHand = 'delta' in change ? row.on_hand + change.delta : change.onHand
-  if (onHand < row.reserved) {
+  const onHand = row.new_on_hand
+  if (!row.updated) {
     throw new ApiError(
       409,
       'stock_reserved',
       `SKU "${sku}" cannot go to ${onHand} on hand: ${row.reserved} units are reserved for orders. Cancel or ship those orders first, or adjust by at least ${row.reserved - row.on_hand}.`,
     )
   }
-  const updated = await tx
-    .updateTable('inventory')
-    .set({ on_hand: onHand, updated_at: new Date() })
-    .where('sku', '=', sku)
-    .returning(['on_hand', 'reserved'])
-    .executeTakeFirstOrThrow()
+  const updated = { on_hand: onHand, reserved: row.reserved }
   const before = level(row)
   const after = level(updated)
   const restocked = Math.max(0, after.available - before.available)
