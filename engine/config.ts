@@ -15,9 +15,9 @@ export interface Config {
   smtpUrl: string | undefined
   /** The shop named in emails. (env `ORDERFLOW_SHOP_NAME`, `ORDERFLOW_SUPPORT_EMAIL`, `ORDERFLOW_SHOP_URL`) */
   shop: { name?: string; supportEmail?: string; url?: string }
-  /** Jobs a worker process takes at once. (Default: 96, env `ORDERFLOW_CONCURRENCY`) */
+  /** Jobs a worker process takes at once. (Default: 192, env `ORDERFLOW_CONCURRENCY`) */
   concurrency: number
-  /** Most step jobs run together in one transaction; 1 runs each alone. (Default: 48, env `ORDERFLOW_BATCH_SIZE`) */
+  /** Most step jobs run together in one transaction; 1 runs each alone. (Default: 96, env `ORDERFLOW_BATCH_SIZE`) */
   batchSize: number
   /** Seconds without a heartbeat after which a worker is declared dead and its jobs released. (Default: 30, env `ORDERFLOW_DEAD_WORKER_AFTER`) */
   deadWorkerAfterSeconds: number

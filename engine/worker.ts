@@ -18,12 +18,12 @@ export interface WorkerOptions {
   deps: RunnerDeps
   /**
    * Jobs taken at once. Step jobs among them run in batches of up to `batchSize`; more than one
-   * batch's worth, so the next batch's jobs are fetched while one runs. (Default: 96)
+   * batch's worth, so the next batch's jobs are fetched while one runs. (Default: 192)
    */
   concurrency?: number
   /**
    * Most step jobs run in one transaction on one pipelined connection (runner/job-batcher.ts);
-   * 1 runs each job alone. (Default: 48)
+   * 1 runs each job alone. (Default: 96)
    */
   batchSize?: number
   /** Fallback polling when LISTEN/NOTIFY is quiet. (Default: 1000 ms) */
@@ -37,7 +37,7 @@ export interface WorkerOptions {
   emailDelivery?: 'smtp' | 'store'
 }
 
-export const WORKER_DEFAULTS = { concurrency: 96, batchSize: 48, pollInterval: 1000 }
+export const WORKER_DEFAULTS = { concurrency: 192, batchSize: 96, pollInterval: 1000 }
 
 /**
  * graphile-worker's batching: jobs fetched (and locked) `concurrency` at a time by one query, and

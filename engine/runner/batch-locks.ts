@@ -21,6 +21,8 @@ class BatchLocks {
   /** key → the job (its transaction object) holding it, and the jobs waiting for it */
   readonly #held = new Map<string, { holder: Tx; release: Promise<void> }>()
   readonly #ends = new Map<Tx, { keys: Set<string>; end: () => void; ended: Promise<void> }>()
+  /** order id → the job running it */
+  readonly #orders = new Map<number, Tx>()
 
   join(tx: Tx) {
     let end!: () => void
@@ -44,10 +46,27 @@ class BatchLocks {
     }
   }
 
-  /** The job's chain is over: its keys go to whoever waits. */
+  /**
+   * The order row lock (runner/load-head.ts) keeps two jobs of one order apart, but not inside
+   * a batch: a second job of an order already in the batch is refused.
+   */
+  claimOrder(tx: Tx, orderId: number) {
+    const holder = this.#orders.get(orderId)
+    if (holder && holder !== tx) throw new BatchConflict(`order ${orderId} has two jobs in one batch`)
+    this.#orders.set(orderId, tx)
+  }
+
+  /** Another job of the batch is running this order and has not written its steps yet. */
+  busyElsewhere(tx: Tx, orderId: number): boolean {
+    const holder = this.#orders.get(orderId)
+    return holder !== undefined && holder !== tx
+  }
+
+  /** The job's chain is over: its keys go to whoever waits, its order is written. */
   leave(tx: Tx) {
     const mine = this.#ends.get(tx)
     if (!mine) return
+    for (const [orderId, holder] of this.#orders) if (holder === tx) this.#orders.delete(orderId)
     for (const key of mine.keys) this.#held.delete(key)
     this.#ends.delete(tx)
     mine.end()
@@ -67,7 +86,21 @@ export function batchLocks() {
     leave(tx: Tx) {
       locks.leave(tx)
     },
+    claimOrder(tx: Tx, orderId: number) {
+      locks.claimOrder(tx, orderId)
+    },
   }
+}
+
+/**
+ * Before an event goes to another order: if a job of the same batch is running that order, it
+ * read the order's events before this one and its waiting steps are not written yet, so the event
+ * would wake nothing (alone, the order lock makes one of them see the other). The batch rolls
+ * back and its jobs run alone instead.
+ */
+export function refuseIfOrderBusyInBatch(tx: Tx, orderId: number) {
+  if (batches.get(tx)?.busyElsewhere(tx, orderId))
+    throw new BatchConflict(`an event for order ${orderId}, which another job of this batch is running`)
 }
 
 /**

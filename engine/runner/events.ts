@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
-import type { Executor } from '../db.ts'
+import type { Executor, Tx } from '../db.ts'
+import { refuseIfOrderBusyInBatch } from './batch-locks.ts'
 import { jobPriority } from './jobs.ts'
 import { enqueueWake } from './jobs.ts'
 
@@ -16,6 +17,7 @@ export async function postEvent(
   source = 'api',
 ): Promise<{ id: number; matched: boolean }> {
   const run = async (tx: Executor) => {
+    refuseIfOrderBusyInBatch(tx as Tx, orderId)
     const order = await tx.selectFrom('orders').select(['id', 'attributes']).where('id', '=', orderId).forUpdate().executeTakeFirst()
     if (!order) throw new Error(`order ${orderId} does not exist`)
     const event = await tx

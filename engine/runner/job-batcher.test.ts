@@ -7,6 +7,7 @@ import { openPool } from '../db.ts'
 import { adjustStock } from '../warehouse/adjust-stock.ts'
 import { reserveStock } from '../warehouse/reserve-stock.ts'
 import { BatchConflict, batchLocks, transactionLock } from './batch-locks.ts'
+import { postEvent } from './events.ts'
 import { executeStepJob } from './execute-step.ts'
 import { JobBatcher } from './job-batcher.ts'
 import { Pipeline } from './pipeline.ts'
@@ -192,6 +193,30 @@ describe('job batcher', () => {
       locks.leave(a)
       await waiting
       expect(got).toBe(true)
+      pipe.close()
+    } finally {
+      await client.query('rollback')
+      client.release()
+    }
+  })
+
+  it('an event for an order another job of the batch is running is refused; after that job ends it goes in', async () => {
+    const [x] = await place(1)
+    const client = await pipelinePool.connect()
+    try {
+      await client.query('begin')
+      const pipe = new Pipeline(client)
+      pipe.open()
+      const locks = batchLocks()
+      const [a, b] = [pipe.transaction(), pipe.transaction()]
+      locks.join(a)
+      locks.join(b)
+      locks.claimOrder(a, x!)
+      expect(() => locks.claimOrder(b, x!)).toThrow(/two jobs in one batch/)
+      await expect(postEvent(b, x!, 'restocked', {}, 'test')).rejects.toThrow(BatchConflict)
+      expect((await postEvent(a, x!, 'restocked', {}, 'test')).id).toBeGreaterThan(0) // its own order
+      locks.leave(a)
+      expect((await postEvent(b, x!, 'restocked', {}, 'test')).id).toBeGreaterThan(0)
       pipe.close()
     } finally {
       await client.query('rollback')

@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import type { Db } from '../db.ts'
+import type { Db, Tx } from '../db.ts'
 import { faultPoint } from '../faults.ts'
 import { batchLocks } from './batch-locks.ts'
 import type { RunnerDeps } from './deps.ts'
@@ -8,7 +8,7 @@ import type { Head } from './load-head.ts'
 import { Pipeline } from './pipeline.ts'
 
 export interface JobBatcherOptions {
-  /** Most jobs in one transaction. (Default: 48) */
+  /** Most jobs in one transaction. (Default: 96) */
   maxBatch?: number
 }
 
@@ -20,9 +20,6 @@ interface Waiting {
   resolve: () => void
   reject: (e: unknown) => void
 }
-
-/** A second job of an order the batch already runs: the order lock does not serialise them here. */
-class SameOrderTwice extends Error {}
 
 /**
  * Runs many jobs in one transaction on one pipelined connection. Each job is the same code as a
@@ -60,7 +57,7 @@ export class JobBatcher {
     this.#db = db
     this.#deps = deps
     this.#pool = pipelinePool
-    this.#maxBatch = opts.maxBatch ?? 48
+    this.#maxBatch = opts.maxBatch ?? 96
   }
 
   run(stepId: number, mode: Mode): Promise<void> {
@@ -116,14 +113,9 @@ export class JobBatcher {
     const pipe = new Pipeline(client)
     try {
       await client.query('begin')
-      const orders = new Set<number>()
-      const onHead = (head: Head) => {
-        if (orders.has(head.order.id))
-          throw new SameOrderTwice(`order ${head.order.id} has two jobs in one batch`)
-        orders.add(head.order.id)
-      }
       pipe.open()
       const locks = batchLocks()
+      const onHead = (tx: Tx) => (head: Head) => locks.claimOrder(tx, head.order.id)
       // the first failure is the cause; once a statement fails, every later one in the
       // transaction fails with "current transaction is aborted"
       let failure: { error: unknown } | undefined
@@ -133,7 +125,7 @@ export class JobBatcher {
           const tx = pipe.transaction()
           locks.join(tx)
           try {
-            await runJobIn(tx, this.#deps, w.stepId, w.mode, false, onHead)
+            await runJobIn(tx, this.#deps, w.stepId, w.mode, false, onHead(tx))
           } catch (error) {
             failure ??= { error }
           } finally {
@@ -146,7 +138,9 @@ export class JobBatcher {
       this.writes += pipe.writes
       this.statements += pipe.statements
       faultPoint('before-step-commit')
-      await client.query('commit')
+      // PostgreSQL answers COMMIT of a transaction an error aborted with ROLLBACK, not an error
+      const committed = await client.query('commit')
+      if (committed.command !== 'COMMIT') throw new Error(`the batch's transaction ended with ${committed.command}`)
     } catch (error) {
       pipe.close()
       // a connection that cannot even roll back is dropped, not handed to the next batch

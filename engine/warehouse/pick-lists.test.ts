@@ -4,6 +4,7 @@ import type { Tx } from '../db.ts'
 import { confirmExactPick, confirmPick, expectedScan, pickedForOrder } from './confirm-pick.ts'
 import {
   addToPickLists,
+  insertLinesIfOpen,
   nextPickList,
   orderPickState,
   type PickOptions,
@@ -240,5 +241,20 @@ describe('pick lists', () => {
     expect(await errors(b.listA)).toEqual(await errors(a.listA))
     // a second confirmation finds the list picked already
     expect(await tx((x) => confirmExactPick(x, b.listA, t0))).toBeUndefined()
+  })
+
+  it('lines join a list only while it is open (jobs sharing a transaction share its lock)', async () => {
+    const first = await place([{ sku: 'P-C1', quantity: 1 }], { strategy: 'batch', batchSize: 50 })
+    const listId = first.pickListIds[0]!
+    const other = await addOrder(t.db, { lines: [{ sku: 'P-C1', quantity: 1 }] })
+    const line = [{ sku: 'P-C1', quantity: 1, zone: 'C', bin: 'C-04-02' }]
+    await tx((x) => releaseDueLists(x, at(60 * 24), [listId]))
+    expect(await status(listId)).toBe('released')
+    expect(await tx((x) => insertLinesIfOpen(x, listId, other.id, line))).toBe(false)
+    const onList = await t.db.selectFrom('pick_list_lines').select('order_id').where('pick_list_id', '=', listId).execute()
+    expect(onList.map((r) => r.order_id)).toEqual([first.order.id])
+    // the order then goes onto the next open list
+    const next = await tx((x) => addToPickLists(x, other.id, line, { now: t0, priority: 0, strategy: 'batch', batchSize: 50 }))
+    expect(next.pickListIds[0]).not.toBe(listId)
   })
 })

@@ -87,11 +87,14 @@ export async function placeOnLists(
   const ids: number[] = []
   const zones = [...groups.keys()].sort((a, b) => String(a).localeCompare(String(b)))
   for (const zone of zones) {
-    const listId = await listFor(tx, zone, opts)
-    await tx
-      .insertInto('pick_list_lines')
-      .values(groups.get(zone)!.map((l) => ({ pick_list_id: listId, order_id: orderId, sku: l.sku, zone: l.zone, bin: l.bin, quantity: l.quantity })))
-      .execute()
+    let listId = await listFor(tx, zone, opts)
+    // the lines go only onto a list still open. Alone, listFor's row lock guarantees it; jobs
+    // sharing a transaction (runner/job-batcher.ts) share that lock, and another order's step
+    // may have released the list in between: then this order takes the next open list.
+    for (let attempt = 1; !(await insertLinesIfOpen(tx, listId, orderId, groups.get(zone)!)); attempt++) {
+      if (attempt >= 5) throw new Error(`pick list ${listId} kept closing before order ${orderId} could join one; try again`)
+      listId = await listFor(tx, zone, opts)
+    }
     await maybeReleaseFull(tx, listId, opts)
     ids.push(listId)
   }
@@ -102,6 +105,20 @@ export async function placeOnLists(
     .where('status', '=', 'open')
     .executeTakeFirst()
   return { pickListIds: ids, releaseAt: open?.at ? new Date(open.at as Date) : null }
+}
+
+/** Puts lines on a list only while it is open; false (and nothing written) once it is not. */
+export async function insertLinesIfOpen(tx: Tx, listId: number, orderId: number, lines: readonly BinnedLine[]): Promise<boolean> {
+  const { rows } = await sql<{ n: number }>`
+    with placed as (
+      insert into pick_list_lines (pick_list_id, order_id, sku, zone, bin, quantity)
+      select ${listId}, ${orderId}, l.sku, l.zone, l.bin, l.quantity
+      from jsonb_to_recordset(${JSON.stringify(lines)}::jsonb) as l(sku text, zone text, bin text, quantity int)
+      where exists (select 1 from pick_lists where id = ${listId} and status = 'open')
+      returning 1
+    )
+    select count(*)::int as n from placed`.execute(tx)
+  return rows[0]!.n > 0
 }
 
 async function insertSingleList(tx: Tx, orderId: number, lines: readonly BinnedLine[], opts: PickOptions) {
