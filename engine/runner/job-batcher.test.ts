@@ -88,6 +88,27 @@ async function outcome(orderId: number) {
   }
 }
 
+/**
+ * `fn` inside one transaction on the pipelined client, as a batch runs jobs (each
+ * `pipe.transaction()` stands for one job); commits or rolls back after it.
+ */
+async function inBatchTransaction<T>(end: 'commit' | 'rollback', fn: (pipe: Pipeline) => Promise<T>) {
+  const client = await pipelinePool.connect()
+  try {
+    await client.query('begin')
+    const pipe = new Pipeline(client)
+    pipe.open()
+    try {
+      return { result: await fn(pipe), pipe }
+    } finally {
+      pipe.close()
+      await client.query(end)
+    }
+  } finally {
+    client.release()
+  }
+}
+
 describe('job batcher', () => {
   it('runs many jobs in one transaction, pipelined, with the same result as each alone', async () => {
     const alone = await place(6)
@@ -174,11 +195,7 @@ describe('job batcher', () => {
   })
 
   it('batch locks: a job waits for the job holding a key; a job holding one never waits', async () => {
-    const client = await pipelinePool.connect()
-    try {
-      await client.query('begin')
-      const pipe = new Pipeline(client)
-      pipe.open()
+    await inBatchTransaction('rollback', async (pipe) => {
       const locks = batchLocks()
       const [a, b, c] = [pipe.transaction(), pipe.transaction(), pipe.transaction()]
       for (const tx of [a, b, c]) locks.join(tx)
@@ -193,20 +210,12 @@ describe('job batcher', () => {
       locks.leave(a)
       await waiting
       expect(got).toBe(true)
-      pipe.close()
-    } finally {
-      await client.query('rollback')
-      client.release()
-    }
+    })
   })
 
   it('an event for an order another job of the batch is running is refused; after that job ends it goes in', async () => {
     const [x] = await place(1)
-    const client = await pipelinePool.connect()
-    try {
-      await client.query('begin')
-      const pipe = new Pipeline(client)
-      pipe.open()
+    await inBatchTransaction('rollback', async (pipe) => {
       const locks = batchLocks()
       const [a, b] = [pipe.transaction(), pipe.transaction()]
       locks.join(a)
@@ -217,11 +226,7 @@ describe('job batcher', () => {
       expect((await postEvent(a, x!, 'restocked', {}, 'test')).id).toBeGreaterThan(0) // its own order
       locks.leave(a)
       expect((await postEvent(b, x!, 'restocked', {}, 'test')).id).toBeGreaterThan(0)
-      pipe.close()
-    } finally {
-      await client.query('rollback')
-      client.release()
-    }
+    })
   })
 
   it('statements issued in one turn of the event loop leave in one write, answered in order', async () => {
@@ -244,47 +249,28 @@ describe('job batcher', () => {
 
   it('a statement prepared again after a schema change still leaves the pipeline (no hang)', async () => {
     await sql`create table pipeline_probe (id int)`.execute(h.db)
-    const client = await pipelinePool.connect()
-    const inPipeline = async () => {
-      await client.query('begin')
-      const pipe = new Pipeline(client)
-      pipe.open()
-      try {
-        return await sql`select * from pipeline_probe where id = ${1}`.execute(pipe.transaction())
-      } finally {
-        pipe.close()
-        await client.query('rollback')
-      }
-    }
+    const probe = () =>
+      inBatchTransaction('rollback', (pipe) => sql`select * from pipeline_probe where id = ${1}`.execute(pipe.transaction()))
     try {
-      await inPipeline() // prepared on this connection
+      await probe() // prepared on the pipelined connection
       await sql`alter table pipeline_probe add column extra int`.execute(h.db)
       // the cached plan no longer fits: engine/db.ts prepares it again under a new name, which in
       // an open transaction fails too; the point is that the answer comes back at all
-      await expect(inPipeline()).rejects.toThrow(/aborted|cached plan/)
+      await expect(probe()).rejects.toThrow(/aborted|cached plan/)
     } finally {
-      client.release()
       await sql`drop table pipeline_probe`.execute(h.db)
     }
   })
 
   it('stock adjustments of jobs sharing a transaction both count (returns restocking one SKU)', async () => {
     await h.db.updateTable('inventory').set({ on_hand: 10, reserved: 0 }).where('sku', '=', 'A-CARD-01').execute()
-    const client = await pipelinePool.connect()
-    try {
-      await client.query('begin')
-      const pipe = new Pipeline(client)
-      pipe.open()
-      const [a, b] = await Promise.all([
+    const { result } = await inBatchTransaction('commit', (pipe) =>
+      Promise.all([
         adjustStock(pipe.transaction(), 'A-CARD-01', { delta: 1 }),
         adjustStock(pipe.transaction(), 'A-CARD-01', { delta: 2 }),
-      ])
-      pipe.close()
-      await client.query('commit')
-      expect([a.after.onHand, b.after.onHand]).toEqual([11, 13])
-    } finally {
-      client.release()
-    }
+      ]),
+    )
+    expect(result.map((r) => r.after.onHand)).toEqual([11, 13])
     const row = await h.db.selectFrom('inventory').select('on_hand').where('sku', '=', 'A-CARD-01').executeTakeFirst()
     expect(row?.on_hand).toBe(13)
   })
@@ -296,24 +282,14 @@ describe('job batcher', () => {
       .where('sku', '=', 'A-TEA-01')
       .execute()
     const ids = await place(2)
-    const client = await pipelinePool.connect()
-    try {
-      await client.query('begin')
-      const pipe = new Pipeline(client)
-      pipe.open()
-      const results = await Promise.all(
-        ids.map((id) =>
-          reserveStock(pipe.transaction(), id, [{ sku: 'A-TEA-01', quantity: 4 }], { partial: true }),
-        ),
-      )
-      pipe.close()
-      await client.query('commit')
-      // both find too few for the whole quantity and go for what is there: one gets it all
-      expect(results.map((r) => r.lines[0]!.reserved).sort()).toEqual([0, 3])
-      expect(pipe.writes).toBeLessThan(pipe.statements)
-    } finally {
-      client.release()
-    }
+    const { result, pipe } = await inBatchTransaction('commit', (pipe) =>
+      Promise.all(
+        ids.map((id) => reserveStock(pipe.transaction(), id, [{ sku: 'A-TEA-01', quantity: 4 }], { partial: true })),
+      ),
+    )
+    // both find too few for the whole quantity and go for what is there: one gets it all
+    expect(result.map((r) => r.lines[0]!.reserved).sort()).toEqual([0, 3])
+    expect(pipe.writes).toBeLessThan(pipe.statements)
     expect(
       await h.db
         .selectFrom('inventory')
