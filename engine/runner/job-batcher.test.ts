@@ -250,7 +250,9 @@ describe('job batcher', () => {
   it('a statement prepared again after a schema change still leaves the pipeline (no hang)', async () => {
     await sql`create table pipeline_probe (id int)`.execute(h.db)
     const probe = () =>
-      inBatchTransaction('rollback', (pipe) => sql`select * from pipeline_probe where id = ${1}`.execute(pipe.transaction()))
+      inBatchTransaction('rollback', (pipe) =>
+        sql`select * from pipeline_probe where id = ${1}`.execute(pipe.transaction()),
+      )
     try {
       await probe() // prepared on the pipelined connection
       await sql`alter table pipeline_probe add column extra int`.execute(h.db)
@@ -263,7 +265,11 @@ describe('job batcher', () => {
   })
 
   it('stock adjustments of jobs sharing a transaction both count (returns restocking one SKU)', async () => {
-    await h.db.updateTable('inventory').set({ on_hand: 10, reserved: 0 }).where('sku', '=', 'A-CARD-01').execute()
+    await h.db
+      .updateTable('inventory')
+      .set({ on_hand: 10, reserved: 0 })
+      .where('sku', '=', 'A-CARD-01')
+      .execute()
     const { result } = await inBatchTransaction('commit', (pipe) =>
       Promise.all([
         adjustStock(pipe.transaction(), 'A-CARD-01', { delta: 1 }),
@@ -271,7 +277,11 @@ describe('job batcher', () => {
       ]),
     )
     expect(result.map((r) => r.after.onHand)).toEqual([11, 13])
-    const row = await h.db.selectFrom('inventory').select('on_hand').where('sku', '=', 'A-CARD-01').executeTakeFirst()
+    const row = await h.db
+      .selectFrom('inventory')
+      .select('on_hand')
+      .where('sku', '=', 'A-CARD-01')
+      .executeTakeFirst()
     expect(row?.on_hand).toBe(13)
   })
 
@@ -284,7 +294,9 @@ describe('job batcher', () => {
     const ids = await place(2)
     const { result, pipe } = await inBatchTransaction('commit', (pipe) =>
       Promise.all(
-        ids.map((id) => reserveStock(pipe.transaction(), id, [{ sku: 'A-TEA-01', quantity: 4 }], { partial: true })),
+        ids.map((id) =>
+          reserveStock(pipe.transaction(), id, [{ sku: 'A-TEA-01', quantity: 4 }], { partial: true }),
+        ),
       ),
     )
     // both find too few for the whole quantity and go for what is there: one gets it all
