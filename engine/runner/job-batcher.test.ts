@@ -247,6 +247,21 @@ describe('job batcher', () => {
     }
   })
 
+  it('a statement issued while a large write is still leaving the socket is sent too (no hang)', async () => {
+    // 32 MB does not fit the socket's kernel buffer: Node is still writing it when the next
+    // turn's statement arrives, and that one must leave once the big write is done
+    const big = 'x'.repeat(32 * 1024 * 1024)
+    const { result } = await inBatchTransaction('rollback', async (pipe) => {
+      const tx = pipe.transaction()
+      const first = sql<{ n: number }>`select length(${big}) as n`.execute(tx)
+      await new Promise((r) => setImmediate(r))
+      await new Promise((r) => setImmediate(r))
+      const second = sql<{ n: number }>`select 2 as n`.execute(tx)
+      return Promise.all([first, second])
+    })
+    expect(result.map((r) => r.rows[0]!.n)).toEqual([big.length, 2])
+  }, 20_000)
+
   it('a statement prepared again after a schema change still leaves the pipeline (no hang)', async () => {
     await sql`create table pipeline_probe (id int)`.execute(h.db)
     const probe = () =>

@@ -9,9 +9,13 @@ import type { Database } from '../db-types.ts'
  *
  * Kysely's own transaction sends a statement only once the one before has been answered, which
  * would undo the pipeline; `transaction()` returns a Kysely transaction object whose statements
- * go straight to the client. The socket stays corked while the pipeline is open: the statements
- * issued in one turn of the event loop leave in one write. (Holding them back further while many
- * are unanswered made no difference in the benchmark.)
+ * go straight to the client. The first statement of a turn of the event loop corks the socket and
+ * the end of the turn uncorks it: the statements issued in one turn leave in one write. (Holding
+ * them back further while many are unanswered made no difference in the benchmark.)
+ *
+ * The socket is never corked again before a statement needs it: Node sends what a corked socket
+ * holds only at uncork, so re-corking right away would strand whatever was queued behind a write
+ * still leaving (a large one that does not fit the socket's buffer), with every job waiting.
  */
 export class Pipeline {
   readonly #client: pg.PoolClient
@@ -19,6 +23,7 @@ export class Pipeline {
   #queued = 0
   #scheduled = false
   #open = false
+  #corked = false
   /** writes and statements sent (for tests and the benchmark) */
   writes = 0
   statements = 0
@@ -29,10 +34,9 @@ export class Pipeline {
     this.#stream = (client as any).connection.stream
   }
 
-  /** Corks the socket: from now on statements leave once per turn of the event loop. */
+  /** From now on statements leave once per turn of the event loop. */
   open() {
     this.#open = true
-    this.#stream.cork()
   }
 
   /** A Kysely transaction object whose statements go through this pipeline. */
@@ -58,11 +62,14 @@ export class Pipeline {
     if (!this.#open) return
     this.#open = false
     this.#send()
-    this.#stream.uncork()
   }
 
   #query(text: string, values: unknown[]) {
     if (!this.#open) return Promise.reject(new Error('the pipeline is closed; its batch has ended'))
+    if (!this.#corked) {
+      this.#stream.cork()
+      this.#corked = true
+    }
     this.#queued++
     this.#schedule()
     return this.#client.query(text, values)
@@ -82,7 +89,7 @@ export class Pipeline {
     this.statements += this.#queued
     this.writes++
     this.#queued = 0
+    this.#corked = false
     this.#stream.uncork()
-    this.#stream.cork()
   }
 }
