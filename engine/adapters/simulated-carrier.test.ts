@@ -57,6 +57,15 @@ describe('SimulatedChannel', () => {
       await ch.markShipped({ channel: 'shopify', externalId: '1001', trackingNumber: 'SPS1' })
       await ch.markShipped({ channel: 'shopify', externalId: '1001', trackingNumber: 'SPS1' })
       expect(await t.db.selectFrom('simulated_channel_updates').selectAll().execute()).toHaveLength(1)
+      // updates of one turn are one write, duplicates among them too
+      await Promise.all(
+        ['SPS1', 'SPS2', 'SPS2', 'SPS3'].map((n) =>
+          ch.markShipped({ channel: 'shopify', externalId: '1001', trackingNumber: n }),
+        ),
+      )
+      expect(ch.writes.runs).toBe(3)
+      const rows = await t.db.selectFrom('simulated_channel_updates').select('tracking_number').execute()
+      expect(rows.map((r) => r.tracking_number).sort()).toEqual(['SPS1', 'SPS2', 'SPS3'])
     } finally {
       await t.close()
     }

@@ -45,12 +45,39 @@ describe('SimulatedPaymentProvider', () => {
       Array.from({ length: 10 }, () => capture(p, 'k-race', '4242424242424242')),
     )
     expect(new Set(results.map((r) => r.ref)).size).toBe(1)
+    expect(p.writes.runs).toBe(1) // one write for all ten, not a failed one and ten more
     const n = await t.db
       .selectFrom('simulated_provider_charges')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('key', '=', 'k-race')
       .executeTakeFirstOrThrow()
     expect(Number(n.n)).toBe(1)
+  })
+
+  it('captures of one turn are one write, each with its own answer; a known key keeps its first', async () => {
+    const p = new SimulatedPaymentProvider(t.db)
+    const known = await capture(p, 'k-batch-known', TEST_CARDS.declined)
+    const runs = p.writes.runs
+    const cards = ['4242424242424242', TEST_CARDS.declined, TEST_CARDS.insufficientFunds]
+    const results = await Promise.all([
+      ...Array.from({ length: 30 }, (_, i) => capture(p, `k-batch-${i}`, cards[i % 3]!, `${i + 1}.00`)),
+      capture(p, 'k-batch-known', '4242424242424242'),
+    ])
+    expect(p.writes.runs - runs).toBe(1)
+    expect(results.slice(0, 3).map((r) => r.status)).toEqual(['captured', 'failed', 'failed'])
+    expect(results[30]).toEqual(known)
+    const rows = await t.db
+      .selectFrom('simulated_provider_charges')
+      .select(['key', 'amount', 'status'])
+      .where('key', 'like', 'k-batch-%')
+      .orderBy('key')
+      .execute()
+    expect(rows).toHaveLength(31)
+    expect(rows.find((r) => r.key === 'k-batch-7')).toEqual({
+      key: 'k-batch-7',
+      amount: '8.00',
+      status: 'failed',
+    })
   })
 
   it('times out once per key with RetryLater, then captures', async () => {

@@ -1,7 +1,9 @@
 import crypto from 'node:crypto'
+import { sql } from 'kysely'
 import type { Executor } from '../db.ts'
 import { RetryLater } from '../errors.ts'
 import { toCents } from '../warehouse/money.ts'
+import { Coalescer } from './coalesce.ts'
 import type { CaptureRequest, CaptureResult, PaymentAdapter, RefundRequest, RefundResult } from './types.ts'
 
 /** Test card numbers, after the well-known provider test cards. */
@@ -37,6 +39,8 @@ const refFor = (prefix: string, key: string) =>
 export class SimulatedPaymentProvider implements PaymentAdapter {
   readonly name = 'simulated'
   private readonly memory = new Map<string, LedgerRow>()
+  /** the writes of one turn of the event loop go in one statement (see coalesce.ts) */
+  readonly writes = new Coalescer<LedgerRow, LedgerRow>((rows) => this.saveAll(rows))
 
   constructor(private readonly db?: Executor) {}
 
@@ -56,9 +60,12 @@ export class SimulatedPaymentProvider implements PaymentAdapter {
       if (previous && previous.status !== 'timed_out') return asCapture(previous)
       if (!previous) {
         await this.save({ ...base, status: 'timed_out', ref: refFor('ch', req.key), reason: 'timeout' })
-        throw new RetryLater('The payment provider timed out; the capture will be retried with the same key.', {
-          delayMs: 1000,
-        })
+        throw new RetryLater(
+          'The payment provider timed out; the capture will be retried with the same key.',
+          {
+            delayMs: 1000,
+          },
+        )
       }
     }
     // no look-up first: save() keeps the first answer for a key, so a retry gets the stored one
@@ -145,18 +152,33 @@ export class SimulatedPaymentProvider implements PaymentAdapter {
       this.memory.set(row.key, row)
       return row
     }
-    const written = await this.db
-      .insertInto('simulated_provider_charges')
-      .values(row)
-      .onConflict((oc) =>
-        oc
-          .column('key')
-          .doUpdateSet({ status: row.status, reason: row.reason })
-          .where('simulated_provider_charges.status', '=', 'timed_out'),
-      )
-      .returningAll()
-      .executeTakeFirst()
-    return written ?? (await this.find(row.key))!
+    return this.writes.call(row)
+  }
+
+  /** save() for many rows in one statement; of two rows with one key the first is written. */
+  private async saveAll(rows: LedgerRow[]): Promise<LedgerRow[]> {
+    const db = this.db!
+    const first = new Map<string, LedgerRow>()
+    for (const row of rows) if (!first.has(row.key)) first.set(row.key, row)
+    const written = await sql<LedgerRow>`
+      insert into simulated_provider_charges (key, kind, order_id, amount, currency, status, ref, charge_ref, reason)
+      select key, kind, order_id, amount, currency, status, ref, charge_ref, reason
+      from jsonb_to_recordset(${JSON.stringify([...first.values()])}::jsonb) as t(key text, kind text,
+        order_id bigint, amount numeric, currency text, status text, ref text, charge_ref text, reason text)
+      on conflict (key) do update set status = excluded.status, reason = excluded.reason
+        where simulated_provider_charges.status = 'timed_out'
+      returning key, kind, order_id, amount, currency, status, ref, charge_ref, reason`.execute(db)
+    const stored = new Map(written.rows.map((r) => [r.key, r]))
+    // keys that were already there: their first answer stands
+    const kept = [...first.keys()].filter((key) => !stored.has(key))
+    if (kept.length)
+      for (const r of await db
+        .selectFrom('simulated_provider_charges')
+        .selectAll()
+        .where('key', 'in', kept)
+        .execute())
+        stored.set(r.key, r as LedgerRow)
+    return rows.map((row) => stored.get(row.key)!)
   }
 }
 
