@@ -148,7 +148,7 @@ describe('job batcher', () => {
     expect(lists).toHaveLength(1)
   })
 
-  it('a step that throws rolls the whole batch back; each job then runs alone, nothing doubled', async () => {
+  it('a step that throws rolls the batch back; its job runs alone, the others together again, nothing doubled', async () => {
     const ids = await place(3)
     // the simulated provider times out once for this card, then answers
     const [slow] = await place(1, { payment: { card: TEST_CARDS.timeout } })
@@ -157,7 +157,7 @@ describe('job batcher', () => {
     await Promise.all((await Promise.all(all.map(pendingStep))).map((id) => batcher.run(id, 'run')))
     expect(batcher.fallbacks).toBe(1)
     expect(String(batcher.lastFailure)).toMatch(/threw/)
-    expect(batcher.batches).toBe(0)
+    expect(batcher.batches).toBe(1) // the three others, committed together
     for (const id of ids) {
       const o = await outcome(id)
       expect(o.steps.find((s) => s.node_id === 'pay')).toMatchObject({
@@ -172,6 +172,39 @@ describe('job batcher', () => {
     const o = await outcome(slow!)
     expect(o.payments).toBeLessThanOrEqual(1)
     expect(o.steps.find((s) => s.node_id === 'pay')).toMatchObject({ attempt: 1 })
+  })
+
+  it('a second failure in what was left of a batch runs every job alone', async () => {
+    // a provider that fails the first two captures of every "flaky" card
+    const real = h.deps.services.payment
+    const calls = new Map<string, number>()
+    const flaky = {
+      name: real.name,
+      refund: real.refund.bind(real),
+      async capture(req: Parameters<typeof real.capture>[0]) {
+        const n = (calls.get(req.key) ?? 0) + 1
+        calls.set(req.key, n)
+        if (req.payment.card === 'flaky' && n <= 2) throw new Error('the provider is down')
+        return real.capture(req)
+      },
+    }
+    const deps = { ...h.deps, services: { ...h.deps.services, payment: flaky } }
+    const ids = await place(2)
+    const flakyIds = await place(2, { payment: { card: 'flaky' } })
+    const batcher = new JobBatcher(h.db, deps, pipelinePool, { maxBatch: 4 })
+    const steps = await Promise.all([...ids, ...flakyIds].map(pendingStep))
+    await Promise.all(steps.map((id) => batcher.run(id, 'run')))
+    // both flaky jobs failed in the batch; one ran alone, the other failed again among the rest
+    expect({ fallbacks: batcher.fallbacks, batches: batcher.batches }).toEqual({ fallbacks: 2, batches: 0 })
+    expect(String(batcher.lastFailure)).toMatch(/threw/)
+    // every job ran three times (batch, what was left, alone; the flaky one taken out first:
+    // batch, alone, alone again with savepoints) and every order was paid once
+    expect([...calls.values()]).toEqual([3, 3, 3, 3])
+    for (const id of [...ids, ...flakyIds]) {
+      const o = await outcome(id)
+      expect(o.payments).toBe(1)
+      expect(o.steps.find((s) => s.node_id === 'pay')).toMatchObject({ status: 'completed', port: 'paid' })
+    }
   })
 
   it('two jobs of one order in a batch: rolled back and run alone, the step runs once', async () => {

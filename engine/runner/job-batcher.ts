@@ -14,6 +14,14 @@ export interface JobBatcherOptions {
 
 type Mode = 'run' | 'wake'
 
+/** Why a batch rolled back, and the job that failed first when one did. */
+class BatchFailed {
+  constructor(
+    readonly error: unknown,
+    readonly job?: Waiting,
+  ) {}
+}
+
 interface Waiting {
   stepId: number
   mode: Mode
@@ -34,8 +42,8 @@ interface Waiting {
  * the worker's within one batch). Jobs that arrive while a batch runs wait for the next one; a
  * lone job runs at once through the ordinary path, so a quiet worker adds no delay. If
  * anything in a batch fails (a step throws, a database error, two jobs of one order), the whole
- * transaction rolls back and each job runs alone, exactly as without the batcher: its own
- * transaction, its own retry and error handling.
+ * transaction rolls back; the job that failed runs alone, exactly as without the batcher (its own
+ * transaction, its own retry and error handling), and the others run together again (#send).
  */
 export class JobBatcher {
   readonly #db: Db
@@ -79,18 +87,34 @@ export class JobBatcher {
     })
   }
 
-  async #send(batch: Waiting[]) {
+  /**
+   * `again`: the batch is what was left of one that failed. A job that fails first in a batch
+   * (a step threw, a statement failed, a batch lock conflict) runs alone and the others go
+   * together again, once: a flaky provider then costs one job's rollback, not a whole batch run
+   * alone. A second failure, or one no job can be blamed for (at commit), runs every job alone.
+   */
+  async #send(batch: Waiting[], again = false) {
     if (batch.length === 1) return this.#alone(batch[0]!)
     try {
       await this.#together(batch)
-    } catch (error) {
+    } catch (e) {
+      const { error, job } = e instanceof BatchFailed ? e : new BatchFailed(e)
       this.fallbacks++
       this.lastFailure = error
+      const regroup = job !== undefined && !again
       this.#deps.log.info(
         { err: String(error), jobs: batch.length },
-        'a job batch rolled back; running its jobs alone',
+        regroup
+          ? 'a job batch rolled back; the failing job runs alone, the others together again'
+          : 'a job batch rolled back; running its jobs alone',
       )
-      await Promise.all(batch.map((w) => this.#alone(w)))
+      if (regroup) {
+        await this.#send(
+          batch.filter((w) => w !== job),
+          true,
+        )
+        await this.#alone(job)
+      } else await Promise.all(batch.map((w) => this.#alone(w)))
       return
     }
     this.batches++
@@ -118,7 +142,7 @@ export class JobBatcher {
       const onHead = (tx: Tx) => (head: Head) => locks.claimOrder(tx, head.order.id)
       // the first failure is the cause; once a statement fails, every later one in the
       // transaction fails with "current transaction is aborted"
-      let failure: { error: unknown } | undefined
+      let failure: BatchFailed | undefined
       await Promise.all(
         batch.map(async (w) => {
           // each job its own transaction object (all on the one transaction), so locks know whose they are
@@ -127,14 +151,14 @@ export class JobBatcher {
           try {
             await runJobIn(tx, this.#deps, w.stepId, w.mode, false, onHead(tx))
           } catch (error) {
-            failure ??= { error }
+            failure ??= new BatchFailed(error, w)
           } finally {
             locks.leave(tx)
           }
         }),
       )
       pipe.close()
-      if (failure) throw failure.error
+      if (failure) throw failure
       this.writes += pipe.writes
       this.statements += pipe.statements
       faultPoint('before-step-commit')
