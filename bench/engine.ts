@@ -1,3 +1,4 @@
+import { PerformanceObserver } from 'node:perf_hooks'
 import { sql } from 'kysely'
 import pino from 'pino'
 import { defaultServices } from '../engine/adapters/index.ts'
@@ -83,12 +84,19 @@ export async function engineBurst(cluster: Cluster, n: number, onWorkerStart?: (
     const rssBefore = process.memoryUsage().rss
     let peakRss = rssBefore
     onWorkerStart?.()
+    // garbage-collection pauses of this process (the worker's main thread) while it drains
+    let gcMs = 0
+    const gc = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) gcMs += e.duration
+    })
+    gc.observe({ entryTypes: ['gc'] })
     const started = performance.now()
     const worker = await startWorker({ db: db.db, pool: db.pool, deps: deps(db), ...ENGINE_WORKER_SETTINGS })
     await waitAllFinished(db, n, () => {
       peakRss = Math.max(peakRss, process.memoryUsage().rss)
     })
     const seconds = (performance.now() - started) / 1000
+    gc.disconnect()
     const batching = worker.batchStats()
     await worker.stop()
     const steps = (await sql<{ n: number }>`select count(*)::int as n from steps`.execute(db.db)).rows[0]!.n - historySteps
@@ -102,6 +110,7 @@ export async function engineBurst(cluster: Cluster, n: number, onWorkerStart?: (
       notCompleted: failed,
       peakRssMb: peakRss / 2 ** 20,
       rssBeforeMb: rssBefore / 2 ** 20,
+      gcMsPerThousandOrders: (gcMs / n) * 1000,
       statementsPerWrite: batching.statements / batching.writes,
       fallbacks: batching.fallbacks,
     }

@@ -19,7 +19,7 @@ const AHEAD = 2000
  */
 export async function workerMemory(cluster: Cluster, total: number, every = 5000) {
   const db = await engineDb(cluster)
-  const child = spawn(process.execPath, ['--import', 'tsx', 'engine/cli.ts', 'worker'], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=32', '--import', 'tsx', 'engine/cli.ts', 'worker'], {
     env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn', ORDERFLOW_CONCURRENCY: String(ENGINE_WORKER_SETTINGS.concurrency) },
     stdio: ['ignore', 'ignore', 'inherit'],
   })

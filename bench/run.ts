@@ -128,6 +128,7 @@ const rows: [string, string, number | undefined, string][] = [
   ['engine', 'orders/s (burst, default flow)', m('engine', 'ordersPerSecond'), ''],
   ['engine', 'steps/s', m('engine', 'stepsPerSecond'), ''],
   ['engine', 'peak RSS MB', m('engine', 'peakRssMb'), ''],
+  ['engine', 'GC pause ms per 1,000 orders', m('engine', 'gcMsPerThousandOrders'), 'main thread'],
   ['engine', 'statements per socket write', m('engine', 'statementsPerWrite'), 'step batches'],
   ['engine', 'batches rolled back, run alone', m('engine', 'fallbacks'), ''],
   ...rates.flatMap((rate): [string, string, number | undefined, string][] => [
