@@ -106,7 +106,7 @@ export async function runJobIn(
   await commitJob(tx, {
     runId: run.id,
     jobStepIds: all.map((r) => r.id),
-    dirtySteps: steps.dirty(),
+    steps: steps.dirty(),
     jobStepStatuses: all.map((r) => r.status),
     order: chain.order,
     orderChanged: chain.orderChanged,

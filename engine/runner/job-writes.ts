@@ -46,9 +46,9 @@ function remove<T>(list: T[], drop: (item: T) => boolean) {
 
 export interface JobCommit {
   runId: number
-  /** every step row the job touched (ids), and those of them that changed */
+  /** every step row the job touched (ids); the rows it made, and the stored ones it changed */
   jobStepIds: number[]
-  dirtySteps: StepRow[]
+  steps: { created: StepRow[]; changed: StepRow[] }
   /** statuses of the job's steps after it: with the run's other open steps they settle the run */
   jobStepStatuses: string[]
   order: Order
@@ -58,9 +58,15 @@ export interface JobCommit {
   writes: JobWrites
 }
 
+/** The step columns as jsonb_to_recordset reads them. */
+const STEP_COLUMNS = sql.raw(`id bigint, run_id bigint, node_id text, node_type text, visit int, status text,
+  attempt int, port text, output jsonb, state jsonb, error text, wait_events text[], wait_until timestamptz,
+  created_at timestamptz, started_at timestamptz, waiting_since timestamptz, finished_at timestamptz`)
+
 /**
- * Everything a job changed, in one statement: step rows (insert or update), outbox emails with
- * their delivery jobs, consumed events, the order, and the run's status. The run is settled from
+ * Everything a job changed, in one statement: step rows (new ones inserted, stored ones updated:
+ * a plain insert costs PostgreSQL less than an upsert), outbox emails with their delivery jobs,
+ * consumed events, the order, and the run's status. The run is settled from
  * the run's open steps that this job did not touch (read from the statement's snapshot, which
  * does not see the step rows this same statement writes) plus the job's own steps.
  */
@@ -73,14 +79,15 @@ export async function commitJob(tx: Tx, c: JobCommit) {
         wait_events, wait_until, created_at, started_at, waiting_since, finished_at)
       select id, run_id, node_id, node_type, visit, status, attempt, port, output, state, error,
         wait_events, wait_until, created_at, started_at, waiting_since, finished_at
-      from jsonb_to_recordset(${JSON.stringify(c.dirtySteps)}::jsonb) as t(id bigint, run_id bigint, node_id text,
-        node_type text, visit int, status text, attempt int, port text, output jsonb, state jsonb, error text,
-        wait_events text[], wait_until timestamptz, created_at timestamptz, started_at timestamptz,
-        waiting_since timestamptz, finished_at timestamptz)
-      on conflict (id) do update set status = excluded.status, attempt = excluded.attempt, port = excluded.port,
-        output = excluded.output, state = excluded.state, error = excluded.error, wait_events = excluded.wait_events,
-        wait_until = excluded.wait_until, started_at = excluded.started_at, waiting_since = excluded.waiting_since,
-        finished_at = excluded.finished_at
+      from jsonb_to_recordset(${JSON.stringify(c.steps.created)}::jsonb) as t(${STEP_COLUMNS})
+    ),
+    u as (
+      update steps set status = t.status, attempt = t.attempt, port = t.port, output = t.output, state = t.state,
+        error = t.error, wait_events = t.wait_events, wait_until = t.wait_until, started_at = t.started_at,
+        waiting_since = t.waiting_since, finished_at = t.finished_at
+      from jsonb_to_recordset(${JSON.stringify(c.steps.changed)}::jsonb) as t(${STEP_COLUMNS})
+      -- the id list too: it makes the plan look the rows up by primary key, not scan the table
+      where steps.id = t.id and steps.id = any(${c.steps.changed.map((r) => r.id)}::bigint[])
     ),
     e as (
       insert into emails (key, order_id, step_id, template, template_version, to_address, subject, html, text, status)

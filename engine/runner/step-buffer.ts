@@ -13,7 +13,8 @@ export type StepRow = Selectable<StepsTable>
  * checked at commit (migrations/0003), so they may name a step written later in the job.
  */
 export class StepBuffer {
-  private rows = new Map<number, { row: StepRow; dirty: boolean }>()
+  /** `stored`: the row is in the database already (an update), else the job made it (an insert) */
+  private rows = new Map<number, { row: StepRow; dirty: boolean; stored: boolean }>()
 
   constructor(
     private tx: Tx,
@@ -26,7 +27,7 @@ export class StepBuffer {
 
   /** A step that exists in the database already. */
   track(row: StepRow) {
-    this.rows.set(row.id, { row, dirty: false })
+    this.rows.set(row.id, { row, dirty: false, stored: true })
     this.visits.set(row.node_id, Math.max(this.visits.get(row.node_id) ?? 0, row.visit))
   }
 
@@ -59,7 +60,7 @@ export class StepBuffer {
       waiting_since: null,
       finished_at: null,
     }
-    this.rows.set(row.id, { row, dirty: true })
+    this.rows.set(row.id, { row, dirty: true, stored: false })
     return row
   }
 
@@ -75,8 +76,12 @@ export class StepBuffer {
     return [...this.rows.values()].map((e) => e.row)
   }
 
-  /** The new or changed rows, for the job's one write (commitJob). */
-  dirty(): StepRow[] {
-    return [...this.rows.values()].filter((e) => e.dirty).map((e) => e.row)
+  /** The rows the job made, and the stored rows it changed, for the job's one write (commitJob). */
+  dirty(): { created: StepRow[]; changed: StepRow[] } {
+    const entries = [...this.rows.values()]
+    return {
+      created: entries.filter((e) => !e.stored).map((e) => e.row),
+      changed: entries.filter((e) => e.stored && e.dirty).map((e) => e.row),
+    }
   }
 }
