@@ -47,6 +47,44 @@ describe('roles', () => {
 })
 
 describe('orders', () => {
+  test('leaving the templates screen before its list arrives does not pull the user back to it', { timeout: 60_000 }, async (ctx) => {
+    if (!server.tokenFor) return ctx.skip()
+    const token = await server.tokenFor('merchant')
+    const other = await launch()
+    try {
+      const { page } = other
+      // hold the template list back until the user has gone to a flow
+      let release!: () => void
+      const held = new Promise<void>((r) => (release = r))
+      let asked!: () => void
+      const requested = new Promise<void>((r) => (asked = r))
+      await page.route('**/api/templates', async (r) => {
+        asked()
+        await held
+        await r.continue()
+      })
+      await page.goto(server.url)
+      await page.getByLabel('Access token').fill(token)
+      await page.getByRole('button', { name: 'Sign in' }).click()
+      await page.waitForURL(/#\/templates$/)
+      await requested
+      await page.goto(`${server.url}/#/flows/default`)
+      await page.getByText('Read-only').waitFor()
+      const answered = page.waitForResponse('**/api/templates')
+      release()
+      await answered
+      // the templates screen, gone, used to pick its first template then, and so route back to it
+      await page.waitForTimeout(500)
+      expect(new URL(page.url()).hash).toBe('#/flows/default')
+      expect(await page.getByText('Read-only').count()).toBe(1)
+    } catch (e) {
+      await screenshot(other.page, 'screens-merchant-leaves-templates')
+      throw e
+    } finally {
+      await other.close()
+    }
+  })
+
   test('an order posted through the API completes on the orders page', async () => {
     const { page } = b
     // a flow of its own, so the test does not depend on what the default flow asks for (stock, events)
