@@ -15,6 +15,13 @@ beforeAll(async () => {
 
 browserTestHooks('screens', () => ({ browser: b, server }))
 
+/** Signs in through the sign-in page with an API token. */
+async function signIn(page: Browser['page'], token: string) {
+  await page.goto(server.url)
+  await page.getByLabel('Access token').fill(token)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+}
+
 describe('roles', () => {
   test('a merchant signs in with a token and gets the templates, not the flow editor', { timeout: 60_000 }, async (ctx) => {
     if (!server.tokenFor) return ctx.skip()
@@ -22,9 +29,7 @@ describe('roles', () => {
     const other = await launch()
     try {
       const { page } = other
-      await page.goto(server.url)
-      await page.getByLabel('Access token').fill(token)
-      await page.getByRole('button', { name: 'Sign in' }).click()
+      await signIn(page, token)
       await page.waitForURL(/#\/templates/)
       const nav = page.getByRole('navigation', { name: 'Main' })
       expect(await nav.getByRole('link').allTextContents()).toEqual(['Flows', 'Templates', 'Orders'])
@@ -44,9 +49,7 @@ describe('roles', () => {
       await other.close()
     }
   })
-})
 
-describe('orders', () => {
   test('leaving the templates screen before its list arrives does not pull the user back to it', { timeout: 60_000 }, async (ctx) => {
     if (!server.tokenFor) return ctx.skip()
     const token = await server.tokenFor('merchant')
@@ -63,9 +66,7 @@ describe('orders', () => {
         await held
         await r.continue()
       })
-      await page.goto(server.url)
-      await page.getByLabel('Access token').fill(token)
-      await page.getByRole('button', { name: 'Sign in' }).click()
+      await signIn(page, token)
       await page.waitForURL(/#\/templates$/)
       await requested
       await page.goto(`${server.url}/#/flows/default`)
@@ -84,7 +85,9 @@ describe('orders', () => {
       await other.close()
     }
   })
+})
 
+describe('orders', () => {
   test('an order posted through the API completes on the orders page', async () => {
     const { page } = b
     // a flow of its own, so the test does not depend on what the default flow asks for (stock, events)
